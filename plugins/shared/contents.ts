@@ -1,0 +1,126 @@
+/**
+ * The one place that decides how a file's bytes are read, possibly more than once.
+ *
+ * Hashing, the ISO and the zip each need a file's bytes. Buffers are simply reused. Files
+ * read from disk by our sources carry a `FileContents` stream, which opens the file lazily on
+ * first read and can be re-opened any number of times (the OS page cache serves the re-reads),
+ * so the payload is never held in memory. Any other stream can be read once only; the
+ * `materialize` helper turns it into a Buffer for consumers that must re-read it.
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { Readable } from "node:stream";
+import type Vinyl from "vinyl";
+
+const CHUNK = 256 * 1024;
+
+/** A lazily opened, re-openable read stream over one file on disk. */
+export class FileContents extends Readable {
+  readonly sourcePath: string;
+  readonly expectedSize: number | undefined;
+  #handle: FileHandle | undefined;
+  #position = 0;
+
+  constructor(sourcePath: string, expectedSize?: number) {
+    super({ highWaterMark: CHUNK });
+    this.sourcePath = sourcePath;
+    this.expectedSize = expectedSize;
+  }
+
+  /** A fresh stream over the same file, starting at byte 0. */
+  reopen(): FileContents {
+    return new FileContents(this.sourcePath, this.expectedSize);
+  }
+
+  override _read(size: number): void {
+    this.#readChunk(Math.max(size, CHUNK)).catch((err: unknown) => this.destroy(err as Error));
+  }
+
+  async #readChunk(size: number): Promise<void> {
+    this.#handle ??= await open(this.sourcePath, "r");
+    const buf = Buffer.allocUnsafe(size);
+    const { bytesRead } = await this.#handle.read(buf, 0, size, this.#position);
+    this.#position += bytesRead;
+    if (bytesRead > 0) {
+      if (this.expectedSize !== undefined && this.#position > this.expectedSize) {
+        throw changedError(this.sourcePath, this.expectedSize, this.#position);
+      }
+      this.push(bytesRead === size ? buf : buf.subarray(0, bytesRead));
+      return;
+    }
+    await this.#close();
+    if (this.expectedSize !== undefined && this.#position !== this.expectedSize) {
+      throw changedError(this.sourcePath, this.expectedSize, this.#position);
+    }
+    this.push(null);
+  }
+
+  async #close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (handle) await handle.close();
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.#close().then(() => cb(err), (closeErr: unknown) => cb(err ?? (closeErr as Error)));
+  }
+}
+
+function changedError(path: string, expected: number, got: number): Error {
+  const err = new Error(
+    `file changed while it was being packaged: ${path} (listed with ${expected} bytes, read ${got}${got > expected ? "+" : ""}); re-run the build`,
+  );
+  (err as NodeJS.ErrnoException).code = "EFILECHANGED";
+  return err;
+}
+
+const consumed = new WeakSet<object>();
+
+/** A fresh readable stream of the file's bytes. Foreign streams can be opened only once. */
+export function openContents(file: Vinyl): Readable {
+  const contents = file.contents;
+  if (Buffer.isBuffer(contents)) return Readable.from(contents.length ? [contents] : [], { objectMode: false });
+  if (contents instanceof FileContents) return contents.reopen();
+  if (contents && typeof (contents as NodeJS.ReadableStream).pipe === "function") {
+    if (consumed.has(contents)) {
+      throw new Error(`the contents stream of ${file.relative} was already read; materialize() it first`);
+    }
+    consumed.add(contents);
+    return contents instanceof Readable ? contents : Readable.from(contents as AsyncIterable<Buffer>);
+  }
+  throw new Error(`${file.relative} has no contents`);
+}
+
+/** True when the bytes can be read again without buffering them (Buffer or FileContents). */
+export function isReopenable(file: Vinyl): boolean {
+  return Buffer.isBuffer(file.contents) || file.contents instanceof FileContents;
+}
+
+/** Size in bytes: the Buffer's length, or `file.stat.size` for streams. */
+export function contentSize(file: Vinyl): number {
+  if (Buffer.isBuffer(file.contents)) return file.contents.length;
+  const size = file.stat?.size;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    throw new Error(`${file.relative} has stream contents but no file.stat.size`);
+  }
+  return size;
+}
+
+/** Read all bytes into a Buffer (for small files such as INFs, or to make a foreign stream re-readable). */
+export async function readAllContents(file: Vinyl, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  if (Buffer.isBuffer(file.contents)) return file.contents;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of openContents(file)) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    total += buf.length;
+    if (total > maxBytes) throw new Error(`${file.relative} is larger than ${maxBytes} bytes`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Make the file re-readable: foreign streams are replaced by a Buffer of their bytes. */
+export async function materialize(file: Vinyl): Promise<void> {
+  if (isReopenable(file) || file.isNull()) return;
+  file.contents = await readAllContents(file);
+}

@@ -1,0 +1,76 @@
+/**
+ * Path and string helpers shared by every plugin. Package paths always use "/" and never
+ * start with "/"; ordering is by Unicode code point (= UTF-8 byte order), never by UTF-16 unit.
+ */
+import type Vinyl from "vinyl";
+
+/** Compare two strings by code point (UTF-8 byte order), the order every output is sorted in. */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (0xD800-0xDFFF) encode code points above 0xFFFF: they sort after 0xE000-0xFFFF.
+    const xs = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x;
+    const ys = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y;
+    return xs - ys;
+  }
+  return a.length - b.length;
+}
+
+/** The package path of a vinyl file: its relative path with "/" separators. */
+export function packagePath(file: Vinyl): string {
+  return file.relative.split("\\").join("/");
+}
+
+/** Sort vinyl files by package path, in place. */
+export function sortByPackagePath<T extends Vinyl>(files: T[]): T[] {
+  return files.sort((a, b) => compareCodePoints(packagePath(a), packagePath(b)));
+}
+
+/** Lowercase A-Z only (Rust's to_ascii_lowercase): the folding aero_packager uses for names. */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+/** Uppercase a-z only. */
+export function asciiUpper(s: string): string {
+  return s.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 32));
+}
+
+/** Every proper ancestor directory of a package path: "a/b/c.txt" → ["a", "a/b"]. */
+export function parentDirs(path: string): string[] {
+  const parts = path.split("/");
+  const dirs: string[] = [];
+  for (let i = 1; i < parts.length; i++) dirs.push(parts.slice(0, i).join("/"));
+  return dirs;
+}
+
+/** Render bytes that are not valid UTF-8 the way Rust's Debug does: "\xFF". */
+export function displayRawName(raw: Buffer): string {
+  let out = "";
+  let i = 0;
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  while (i < raw.length) {
+    // Find the longest valid UTF-8 sequence starting at i (1-4 bytes).
+    let done = false;
+    for (let len = 1; len <= 4 && i + len <= raw.length; len++) {
+      try {
+        const s = decoder.decode(raw.subarray(i, i + len));
+        out += s;
+        i += len;
+        done = true;
+        break;
+      } catch {
+        /* try a longer sequence */
+      }
+    }
+    if (!done) {
+      out += `\\x${raw[i]!.toString(16).toUpperCase().padStart(2, "0")}`;
+      i += 1;
+    }
+  }
+  return out;
+}
