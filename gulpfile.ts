@@ -1,0 +1,54 @@
+/**
+ * Tasks for building the Aero Guest Tools media. This file only reads flags and composes the
+ * plugins in plugins/; all packaging logic lives there.
+ *
+ *   npx gulp guest-tools [flags]   (also the default task)
+ *   npx gulp validate [flags]
+ *   npx gulp iso --in-dir DIR --out-iso FILE --volume-id ID [--source-date-epoch N]
+ *   npx gulp iso-ls --iso FILE
+ */
+import type { TaskFunction } from "gulp";
+import gulp from "gulp";
+import log from "fancy-log";
+import { buildGuestToolsMedia, validateGuestToolsMedia } from "./plugins/guest-tools-media/index.js";
+import { userError } from "./plugins/shared/errors.js";
+import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseGuestToolsFlags } from "./tasks/flags.js";
+
+const { series } = gulp;
+
+/** Flag problems are user mistakes: report them like any plugin error, without a stack. */
+function readFlags<T>(task: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof FlagError) throw userError(task, err.message);
+    throw err;
+  }
+}
+
+export const guestTools: TaskFunction = async () => {
+  const flags = readFlags("guest-tools", () => parseGuestToolsFlags(process.argv.slice(2)));
+  const result = await buildGuestToolsMedia(flags);
+  if (!flags.quiet) {
+    for (const warning of result.warnings) log.warn(`warning: ${warning}`);
+    log(`wrote ${result.fileCount} files into:`);
+    for (const out of result.outputs) log(`- ${out}`);
+  }
+};
+guestTools.displayName = "guest-tools";
+guestTools.description = "Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json from a drivers tree, a guest-tools tree and a spec";
+guestTools.flags = flagDocs(GUEST_TOOLS_FLAGS);
+
+export const validate: TaskFunction = async () => {
+  const flags = readFlags("validate", () => parseGuestToolsFlags(process.argv.slice(2)));
+  const result = await validateGuestToolsMedia(flags);
+  if (!flags.quiet) {
+    for (const warning of result.warnings) log.warn(`warning: ${warning}`);
+    log(`validation passed: ${result.fileCount} files would be packaged (nothing written)`);
+  }
+};
+validate.displayName = "validate";
+validate.description = "Run every check of guest-tools and write nothing (exit 0 when the inputs would package)";
+validate.flags = flagDocs(GUEST_TOOLS_FLAGS);
+
+export default series(guestTools);

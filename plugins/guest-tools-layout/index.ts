@@ -1,0 +1,60 @@
+/**
+ * guestToolsLayout(options): a barrier that checks the guest-tools part of the media (required
+ * scripts, verify.cmd → verify.ps1, config/devices.cmd) and applies the signing policy to certs/.
+ * Problems go to options.report when given (a later gate fails once with everything), else this
+ * plugin fails the stream itself.
+ */
+import { Transform } from "node:stream";
+import log from "fancy-log";
+import type Vinyl from "vinyl";
+import type { SigningPolicy } from "../manifest/document.js";
+import { userError } from "../shared/errors.js";
+import { packagePath } from "../shared/paths.js";
+import { ProblemReport } from "../shared/report.js";
+import { checkGuestToolsLayout } from "./rules.js";
+
+export { checkGuestToolsLayout, certsFileRole, isCertificate, REQUIRED_FILES } from "./rules.js";
+
+const PLUGIN = "guestToolsLayout";
+
+export interface GuestToolsLayoutOptions {
+  /** Default "test": needs a certificate in certs/; production and none refuse certificates. */
+  signingPolicy?: SigningPolicy;
+  /** Under production/none, leave certificates out instead of refusing them. Default "refuse". */
+  certsOutsideTest?: "refuse" | "drop";
+  /** Shared report; without one this plugin fails the stream on problems. */
+  report?: ProblemReport;
+}
+
+export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transform {
+  const signingPolicy = options.signingPolicy ?? "test";
+  const files: Vinyl[] = [];
+  return new Transform({
+    objectMode: true,
+    transform(file: Vinyl, _enc, cb) {
+      files.push(file);
+      cb();
+    },
+    flush(cb) {
+      const regular = files.filter((f) => !f.isDirectory());
+      const result = checkGuestToolsLayout({
+        files: regular.map(packagePath),
+        signingPolicy,
+        certsOutsideTest: options.certsOutsideTest ?? "refuse",
+      });
+      for (const note of result.notes) log(note);
+      const report = new ProblemReport();
+      for (const problem of result.errors) report.error(problem);
+      for (const [path, reason] of result.dropped) report.skipped.push({ path, reason });
+      if (options.report) options.report.absorb(report);
+      else if (!report.ok) {
+        cb(userError(PLUGIN, report.formatErrors()));
+        return;
+      }
+      for (const file of files) {
+        if (!result.dropped.has(packagePath(file))) this.push(file);
+      }
+      cb();
+    },
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * The whole media build as one composable unit, so the CLI, `gulp watch` and embedders get the
+ * same behaviour: guestToolsSrc → normalizeArch → payloadPolicy → devicesCmd (when a contract is
+ * used) → guestToolsLayout → validateSpec → manifest → mediaImages → atomicDest.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Transform, Writable, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type Vinyl from "vinyl";
+import { atomicDest } from "../atomic-dest/index.js";
+import { devicesCmd } from "../devices-cmd/index.js";
+import { findDeviceContract } from "../devices-cmd/discover.js";
+import { loadDeviceContract, type DeviceContract } from "../devices-cmd/contract.js";
+import { guestToolsLayout } from "../guest-tools-layout/index.js";
+import { manifest, type ContractRecord, type SigningPolicy } from "../manifest/index.js";
+import { mediaImages } from "../media-images/index.js";
+import { normalizeArch } from "../normalize-arch/index.js";
+import { payloadPolicy } from "../payload-policy/index.js";
+import { canonicalJsonSha256 } from "../shared/canonical-json.js";
+import { userError } from "../shared/errors.js";
+import { ProblemReport } from "../shared/report.js";
+import { guestToolsSrc } from "../tree-src/index.js";
+import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
+import { validateSpec } from "../validate-spec/index.js";
+
+const PLUGIN = "guestToolsMedia";
+
+export interface GuestToolsMediaOptions {
+  driversDir: string;
+  guestToolsDir: string;
+  /** Path of the packaging spec JSON. */
+  spec: string;
+  outDir: string;
+  packageVersion?: string;
+  buildId?: string;
+  volumeId?: string;
+  signingPolicy?: SigningPolicy;
+  sourceDateEpoch?: bigint | number;
+  /** Device contract path; default: docs/windows-device-contract.json found from guestToolsDir upwards. */
+  windowsDeviceContract?: string | undefined;
+  /** Under production/none, leave certificates out instead of refusing them. */
+  certsOutsideTest?: "refuse" | "drop";
+  /** Base for relative paths and for the paths recorded in the manifest. Default process.cwd(). */
+  cwd?: string;
+}
+
+export interface MediaResult {
+  /** Final paths of the written outputs. */
+  outputs: string[];
+  /** Number of files on the media (manifest.json included). */
+  fileCount: number;
+  warnings: string[];
+}
+
+/** The path recorded in the manifest: relative to cwd when inside it, else the basename (relocatable). */
+export function recordedPath(file: string, cwd: string): string {
+  const abs = path.resolve(cwd, file);
+  const rel = path.relative(cwd, abs);
+  if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) return rel.split(path.sep).join("/");
+  return path.basename(abs);
+}
+
+interface Prepared {
+  spec: PackagingSpec;
+  specRecord: { path: string; sha256: string };
+  contract: { contract: DeviceContract; record: ContractRecord } | undefined;
+  report: ProblemReport;
+}
+
+async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
+  const cwd = options.cwd ?? process.cwd();
+  const specPath = path.resolve(cwd, options.spec);
+  let specBytes: Buffer;
+  try {
+    specBytes = await readFile(specPath);
+  } catch {
+    throw userError(PLUGIN, `packaging spec not found or unreadable: ${options.spec} (--spec)`);
+  }
+  const spec = loadSpec(specBytes, { path: options.spec });
+  const contractPath = options.windowsDeviceContract !== undefined
+    ? path.resolve(cwd, options.windowsDeviceContract)
+    : findDeviceContract(path.resolve(cwd, options.guestToolsDir));
+  let contract: Prepared["contract"];
+  if (contractPath !== undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(contractPath);
+    } catch {
+      throw userError(PLUGIN, `windows device contract not found or unreadable: ${contractPath} (--windows-device-contract)`);
+    }
+    // Loaded once: the same bytes are validated, hashed and used to generate devices.cmd.
+    const loaded = loadDeviceContract(bytes, { path: contractPath });
+    contract = {
+      contract: loaded,
+      record: {
+        path: recordedPath(contractPath, cwd),
+        sha256: canonicalJsonSha256(bytes),
+        contract_name: loaded.contract_name,
+        contract_version: loaded.contract_version,
+        schema_version: loaded.schema_version,
+      },
+    };
+  }
+  return {
+    spec,
+    specRecord: { path: recordedPath(specPath, cwd), sha256: canonicalJsonSha256(specBytes) },
+    contract,
+    report: new ProblemReport(),
+  };
+}
+
+/** Every stage between the source and the writers, for the checks (validate) and the build. */
+function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] {
+  return [
+    normalizeArch(),
+    payloadPolicy({ spec: p.spec, report: p.report }),
+    ...(p.contract ? [devicesCmd(p.contract.contract, { specDriverNames: p.spec.drivers.map((d) => d.name) })] : []),
+    guestToolsLayout({
+      signingPolicy: options.signingPolicy ?? "test",
+      certsOutsideTest: options.certsOutsideTest ?? "refuse",
+      report: p.report,
+    }),
+    validateSpec(p.spec, { report: p.report }),
+  ];
+}
+
+function source(options: GuestToolsMediaOptions): Readable {
+  return guestToolsSrc({
+    driversDir: options.driversDir,
+    guestToolsDir: options.guestToolsDir,
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
+}
+
+/** Run every check and write nothing. Resolves with the number of files that would be packaged. */
+export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): Promise<{ fileCount: number; warnings: string[] }> {
+  const p = await prepare(options);
+  let fileCount = 0;
+  await pipeline([
+    source(options),
+    ...checkStages(options, p),
+    new Writable({
+      objectMode: true,
+      write(file: Vinyl, _enc, cb) {
+        if (!file.isDirectory()) fileCount++;
+        cb();
+      },
+    }),
+  ]);
+  return { fileCount, warnings: p.report.warnings.map((w) => w.message) };
+}
+
+/** Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json into options.outDir, atomically. */
+export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Promise<MediaResult> {
+  const p = await prepare(options);
+  const outputs: string[] = [];
+  let fileCount = 0;
+  const counter = new Transform({
+    objectMode: true,
+    transform(file: Vinyl, _enc, cb) {
+      if (!file.isDirectory()) fileCount++;
+      cb(null, file);
+    },
+  });
+  const signingPolicy = options.signingPolicy ?? "test";
+  await pipeline([
+    source(options),
+    ...checkStages(options, p),
+    manifest({
+      packageVersion: options.packageVersion ?? "0.0.0",
+      buildId: options.buildId ?? "local",
+      sourceDateEpoch: options.sourceDateEpoch ?? 0n,
+      signingPolicy,
+      packagingSpec: p.specRecord,
+      ...(p.contract && { deviceContract: p.contract.record }),
+    }),
+    counter,
+    mediaImages({
+      volumeId: options.volumeId ?? "AERO_GUEST_TOOLS",
+      sourceDateEpoch: options.sourceDateEpoch ?? 0n,
+    }),
+    atomicDest(options.outDir, {
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      onWritten: (paths) => outputs.push(...paths),
+    }),
+  ]);
+  return { outputs, fileCount, warnings: p.report.warnings.map((w) => w.message) };
+}

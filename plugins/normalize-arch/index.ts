@@ -1,0 +1,40 @@
+/**
+ * normalizeArch(): map driver files from any accepted arch folder (x86, win32, i386 → x86;
+ * amd64, x64, x86_64, x86-64 → amd64) to `drivers/<arch>/...`. Two inputs that land on one
+ * output path (e.g. `amd64/a/a.inf` and `x64/a/a.inf`) is an error naming both.
+ */
+import path from "node:path";
+import { Transform } from "node:stream";
+import type Vinyl from "vinyl";
+import { userError } from "../shared/errors.js";
+import { asciiLower, packagePath } from "../shared/paths.js";
+import { normalizeArchPath } from "./arch.js";
+
+export { archOf, normalizeArchPath, type Arch } from "./arch.js";
+
+const PLUGIN = "normalizeArch";
+
+export function normalizeArch(): Transform {
+  // Keyed case-insensitively: Windows cannot hold two files whose names differ only by case.
+  const seen = new Map<string, string>();
+  return new Transform({
+    objectMode: true,
+    transform(file: Vinyl, _enc, cb) {
+      const from = packagePath(file);
+      const to = normalizeArchPath(from);
+      if (to !== from) {
+        if (!file.isDirectory()) {
+          const key = asciiLower(to);
+          const earlier = seen.get(key);
+          if (earlier !== undefined) {
+            cb(userError(PLUGIN, `two input files map to ${to}: ${earlier} and ${from}; keep only one arch folder per arch (e.g. amd64/ or x64/, not both)`, file.path));
+            return;
+          }
+          seen.set(key, from);
+        }
+        file.path = path.join(file.base, ...to.split("/"));
+      }
+      cb(null, file);
+    },
+  });
+}
