@@ -11,13 +11,17 @@ export function compareCodePoints(a: string, b: string): number {
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (0xD800-0xDFFF) encode code points above 0xFFFF: they sort after 0xE000-0xFFFF.
-    const xs = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x;
-    const ys = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y;
-    return xs - ys;
+    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
   }
   return a.length - b.length;
+}
+
+/**
+ * Rank UTF-16 code units so that comparing ranks equals comparing code points: surrogates
+ * (0xD800-0xDFFF, which encode code points above 0xFFFF) sort after 0xE000-0xFFFF.
+ */
+function codeUnitRank(u: number): number {
+  return u < 0xd800 ? u : u >= 0xe000 ? u - 0x800 : u + 0x2000;
 }
 
 /** The package path of a vinyl file: its relative path with "/" separators. */

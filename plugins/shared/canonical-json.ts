@@ -1,0 +1,473 @@
+/**
+ * Canonical JSON: the form input files are hashed in, so that reformatting a spec or a contract
+ * does not change its recorded hash (aero_packager-behaviors.md §7.3).
+ *
+ * The Rust tool parses into a serde_json `Value` and prints it compactly. We match that output:
+ * - objects: keys sorted by code point (= UTF-8 byte order, not JS's UTF-16 order); for a
+ *   duplicate key the last value wins; no whitespace anywhere;
+ * - integers (no fraction, no exponent) are kept exactly when they fit u64 (positive) or i64
+ *   (negative), even beyond 2^53; `-0` becomes the float `-0.0`, as in serde_json;
+ * - every other number becomes an f64 printed like the ryu crate: shortest round-trip digits,
+ *   `1.0` (never `1`), `0.0001`, `1e-5`... see `formatF64`; a number that overflows f64 is an error;
+ * - strings are re-escaped like serde_json (and JSON.stringify): `\"`, `\\`, `\b \f \n \r \t`,
+ *   other control characters as lowercase `\u00xx`, everything else raw (`/` too);
+ * - nesting deeper than serde_json's recursion limit (128) is an error.
+ * Improvement over the Rust tool: one leading UTF-8 BOM is ignored (§12 item 1).
+ * Known difference: serde_json (default features) parses decimal fractions with a fast algorithm
+ * that can be one ulp off for inputs with more than ~17 significant digits; we round correctly.
+ *
+ * `parseJsonDocument` is exported too: unlike JSON.parse it keeps duplicate keys, key order, the
+ * exact text of numbers and source positions, which strict loaders need.
+ */
+import { createHash } from "node:crypto";
+
+interface Located {
+  /** 1-based line and column (in UTF-16 units) where the value starts. */
+  line: number;
+  column: number;
+}
+export type JsonValue =
+  | (Located & { kind: "null" })
+  | (Located & { kind: "bool"; value: boolean })
+  | (Located & { kind: "number"; text: string })
+  | (Located & { kind: "string"; value: string })
+  | (Located & { kind: "array"; items: JsonValue[] })
+  | (Located & { kind: "object"; entries: JsonEntry[] });
+
+/** One `"key": value` member, in source order (duplicates kept). */
+export interface JsonEntry extends Located {
+  key: string;
+  value: JsonValue;
+}
+
+/** A JSON syntax error; `code` makes asPluginError report it as a user mistake (no stack). */
+export class JsonSyntaxError extends Error {
+  readonly code = "EJSONSYNTAX";
+  constructor(
+    readonly reason: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${reason} at line ${line} column ${column}`);
+    this.name = "JsonSyntaxError";
+  }
+}
+
+/** serde_json's default recursion limit: 128 nested arrays/objects fail, 127 pass. */
+const MAX_DEPTH = 127;
+
+/** Decode input bytes as strict UTF-8 and drop one leading BOM. */
+export function jsonText(input: Buffer | string): string {
+  let text: string;
+  if (typeof input === "string") {
+    text = input;
+  } else {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input);
+    } catch {
+      throw new JsonSyntaxError("input is not valid UTF-8", 1, 1);
+    }
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Parse a complete JSON document (RFC 8259 grammar, as strict as serde_json). */
+export function parseJsonDocument(input: Buffer | string): JsonValue {
+  return new Parser(jsonText(input)).document();
+}
+
+class Parser {
+  #pos = 0;
+  #line = 1;
+  #lineStart = 0;
+  #depth = 0;
+
+  constructor(readonly text: string) {}
+
+  document(): JsonValue {
+    this.#skipWhitespace();
+    const value = this.#value();
+    this.#skipWhitespace();
+    if (this.#pos < this.text.length) this.#fail("trailing characters");
+    return value;
+  }
+
+  #fail(reason: string, pos = this.#pos): never {
+    // Recompute the line for positions other than the current one (only used for errors).
+    let line = 1;
+    let lineStart = 0;
+    if (pos === this.#pos) {
+      line = this.#line;
+      lineStart = this.#lineStart;
+    } else {
+      for (let i = 0; i < pos; i++) {
+        if (this.text.charCodeAt(i) === 0x0a) {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+    }
+    throw new JsonSyntaxError(reason, line, pos - lineStart + 1);
+  }
+
+  #loc(): Located {
+    return { line: this.#line, column: this.#pos - this.#lineStart + 1 };
+  }
+
+  #skipWhitespace(): void {
+    const t = this.text;
+    for (;;) {
+      const c = t.charCodeAt(this.#pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0d) this.#pos++;
+      else if (c === 0x0a) {
+        this.#pos++;
+        this.#line++;
+        this.#lineStart = this.#pos;
+      } else return;
+    }
+  }
+
+  #value(): JsonValue {
+    const loc = this.#loc();
+    const c = this.text[this.#pos];
+    switch (c) {
+      case undefined:
+        return this.#fail("EOF while parsing a value");
+      case "{":
+        return this.#object(loc);
+      case "[":
+        return this.#array(loc);
+      case '"':
+        return { ...loc, kind: "string", value: this.#string() };
+      case "t":
+        this.#literal("true");
+        return { ...loc, kind: "bool", value: true };
+      case "f":
+        this.#literal("false");
+        return { ...loc, kind: "bool", value: false };
+      case "n":
+        this.#literal("null");
+        return { ...loc, kind: "null" };
+      default:
+        if (c === "-" || (c >= "0" && c <= "9")) return { ...loc, kind: "number", text: this.#number() };
+        return this.#fail("expected value");
+    }
+  }
+
+  #literal(word: string): void {
+    if (!this.text.startsWith(word, this.#pos)) this.#fail("expected value");
+    this.#pos += word.length;
+  }
+
+  #enter(): void {
+    if (++this.#depth > MAX_DEPTH) this.#fail("recursion limit exceeded");
+  }
+
+  #array(loc: Located): JsonValue {
+    this.#enter();
+    this.#pos++; // [
+    const items: JsonValue[] = [];
+    this.#skipWhitespace();
+    if (this.text[this.#pos] === "]") {
+      this.#pos++;
+    } else {
+      for (;;) {
+        this.#skipWhitespace();
+        items.push(this.#value());
+        this.#skipWhitespace();
+        const c = this.text[this.#pos];
+        if (c === ",") {
+          this.#pos++;
+          this.#skipWhitespace();
+          if (this.text[this.#pos] === "]") this.#fail("trailing comma");
+          continue;
+        }
+        if (c === "]") {
+          this.#pos++;
+          break;
+        }
+        this.#fail(c === undefined ? "EOF while parsing a list" : "expected `,` or `]`");
+      }
+    }
+    this.#depth--;
+    return { ...loc, kind: "array", items };
+  }
+
+  #object(loc: Located): JsonValue {
+    this.#enter();
+    this.#pos++; // {
+    const entries: JsonEntry[] = [];
+    this.#skipWhitespace();
+    if (this.text[this.#pos] === "}") {
+      this.#pos++;
+    } else {
+      for (;;) {
+        this.#skipWhitespace();
+        const keyLoc = this.#loc();
+        const c0 = this.text[this.#pos];
+        if (c0 !== '"') this.#fail(c0 === undefined ? "EOF while parsing an object" : "key must be a string");
+        const key = this.#string();
+        this.#skipWhitespace();
+        if (this.text[this.#pos] !== ":") this.#fail(this.#pos >= this.text.length ? "EOF while parsing an object" : "expected `:`");
+        this.#pos++;
+        this.#skipWhitespace();
+        entries.push({ ...keyLoc, key, value: this.#value() });
+        this.#skipWhitespace();
+        const c = this.text[this.#pos];
+        if (c === ",") {
+          this.#pos++;
+          this.#skipWhitespace();
+          if (this.text[this.#pos] === "}") this.#fail("trailing comma");
+          continue;
+        }
+        if (c === "}") {
+          this.#pos++;
+          break;
+        }
+        this.#fail(c === undefined ? "EOF while parsing an object" : "expected `,` or `}`");
+      }
+    }
+    this.#depth--;
+    return { ...loc, kind: "object", entries };
+  }
+
+  #string(): string {
+    const t = this.text;
+    this.#pos++; // opening quote
+    let out = "";
+    let runStart = this.#pos;
+    for (;;) {
+      if (this.#pos >= t.length) this.#fail("EOF while parsing a string");
+      const c = t.charCodeAt(this.#pos);
+      if (c === 0x22) {
+        out += t.slice(runStart, this.#pos);
+        this.#pos++;
+        return out;
+      }
+      if (c < 0x20) this.#fail("control character (\\u0000-\\u001F) found while parsing a string");
+      if (c >= 0xd800 && c <= 0xdfff) {
+        // Only reachable with string input: a lone surrogate is not valid UTF-8.
+        const next = t.charCodeAt(this.#pos + 1);
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          this.#pos += 2;
+          continue;
+        }
+        this.#fail("lone surrogate in string (not valid UTF-8)");
+      }
+      if (c !== 0x5c) {
+        this.#pos++;
+        continue;
+      }
+      out += t.slice(runStart, this.#pos);
+      const escPos = this.#pos;
+      const e = t[this.#pos + 1];
+      this.#pos += 2;
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case "\\":
+          out += "\\";
+          break;
+        case "/":
+          out += "/";
+          break;
+        case "b":
+          out += "\b";
+          break;
+        case "f":
+          out += "\f";
+          break;
+        case "n":
+          out += "\n";
+          break;
+        case "r":
+          out += "\r";
+          break;
+        case "t":
+          out += "\t";
+          break;
+        case "u": {
+          const unit = this.#hex4(escPos);
+          if (unit >= 0xdc00 && unit <= 0xdfff) this.#fail("lone trailing surrogate in hex escape", escPos);
+          if (unit >= 0xd800 && unit <= 0xdbff) {
+            if (t[this.#pos] !== "\\" || t[this.#pos + 1] !== "u") this.#fail("lone leading surrogate in hex escape", escPos);
+            this.#pos += 2;
+            const low = this.#hex4(this.#pos - 2);
+            if (low < 0xdc00 || low > 0xdfff) this.#fail("lone leading surrogate in hex escape", escPos);
+            out += String.fromCharCode(unit, low);
+          } else {
+            out += String.fromCharCode(unit);
+          }
+          break;
+        }
+        default:
+          this.#fail(e === undefined ? "EOF while parsing a string" : "invalid escape", escPos);
+      }
+      runStart = this.#pos;
+    }
+  }
+
+  #hex4(escPos: number): number {
+    const digits = this.text.slice(this.#pos, this.#pos + 4);
+    if (!/^[0-9A-Fa-f]{4}$/.test(digits)) this.#fail("invalid \\u escape (expected 4 hex digits)", escPos);
+    this.#pos += 4;
+    return parseInt(digits, 16);
+  }
+
+  #number(): string {
+    const m = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+    m.lastIndex = this.#pos;
+    const found = m.exec(this.text);
+    if (!found) this.#fail("invalid number");
+    const end = this.#pos + found[0].length;
+    // "01", "1.", "1e", "-": a digit, dot or exponent right after the match means a malformed number.
+    const after = this.text[end];
+    if (after !== undefined && /[0-9.eE+-]/.test(after)) this.#fail("invalid number", end);
+    if (!Number.isFinite(Number(found[0]))) this.#fail("number out of range");
+    this.#pos = end;
+    return found[0];
+  }
+}
+
+/**
+ * Order strings by code point (= UTF-8 byte order). UTF-16 units E000-FFFF must sort before the
+ * surrogates D800-DFFF (which encode code points above FFFF), so the two ranges swap places.
+ * (paths.ts's compareCodePoints shifts only the surrogates, which misorders U+F800-U+FFFF
+ * against astral characters; reported to the lead.)
+ */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+const U64_MAX = 2n ** 64n - 1n;
+const I64_NEG_LIMIT = 2n ** 63n;
+
+/**
+ * The canonical text of a JSON number literal: exact integers within u64/i64, else an f64 in
+ * ryu's format. Throws a RangeError for numbers beyond f64 (serde_json: "number out of range").
+ */
+export function canonicalNumber(text: string): string {
+  if (/^-?[0-9]+$/.test(text)) {
+    const negative = text.startsWith("-");
+    const magnitude = BigInt(negative ? text.slice(1) : text);
+    if (!negative && magnitude <= U64_MAX) return magnitude.toString();
+    if (negative && magnitude !== 0n && magnitude <= I64_NEG_LIMIT) return `-${magnitude}`;
+    // "-0" and out-of-range integers become floats, as in serde_json.
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new RangeError(`number out of range: ${text}`);
+  return formatF64(value);
+}
+
+/**
+ * Format a finite double exactly like the ryu crate's `Buffer::format_finite` (which serde_json
+ * uses): shortest round-trip digits d1..dn with decimal exponent kk (value = 0.d1..dn × 10^kk), then
+ * - 0 ≤ k (= kk − n) and kk ≤ 16:  digits, k zeros, ".0"          1e15 → "1000000000000000.0"
+ * - 0 < kk ≤ 16:                   digits with a point inserted   1.5, 123.456
+ * - −5 < kk ≤ 0:                   "0." then −kk zeros, digits    1e-5 → "0.00001"
+ * - otherwise, one digit:          "<d>e<kk−1>"                   1e16, 1e-6, 5e-324
+ * - otherwise:                     "<d>.<rest>e<kk−1>"            1.2345e20
+ * Zero is "0.0" or "-0.0" (ryu src/pretty/mod.rs, format64). JS's String(x) picks the same
+ * shortest, closest digits as ryu's d2d; only the layout differs.
+ */
+export function formatF64(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  if (value === 0) return `${sign}0.0`;
+  const { digits, kk } = shortestDigits(Math.abs(value));
+  const n = digits.length;
+  const k = kk - n;
+  if (k >= 0 && kk <= 16) return `${sign}${digits}${"0".repeat(k)}.0`;
+  if (kk > 0 && kk <= 16) return `${sign}${digits.slice(0, kk)}.${digits.slice(kk)}`;
+  if (kk > -5 && kk <= 0) return `${sign}0.${"0".repeat(-kk)}${digits}`;
+  const exponent = kk - 1;
+  if (n === 1) return `${sign}${digits}e${exponent}`;
+  return `${sign}${digits[0]}.${digits.slice(1)}e${exponent}`;
+}
+
+/** Significant digits of String(x) (no leading/trailing zeros) and the decimal point position. */
+function shortestDigits(x: number): { digits: string; kk: number } {
+  const s = String(x);
+  const [mantissa = "", exp = "0"] = s.split("e");
+  const [intPart = "", fracPart = ""] = mantissa.split(".");
+  let all = intPart + fracPart;
+  let point = intPart.length + Number(exp);
+  const lead = all.length - all.replace(/^0+/, "").length;
+  all = all.slice(lead);
+  point -= lead;
+  all = all.replace(/0+$/, "");
+  return { digits: all, kk: point };
+}
+
+/** Serialize a parsed value compactly with sorted keys (last duplicate wins). */
+export function canonicalizeValue(value: JsonValue): string {
+  const parts: string[] = [];
+  write(value, parts);
+  return parts.join("");
+}
+
+function write(value: JsonValue, out: string[]): void {
+  switch (value.kind) {
+    case "null":
+      out.push("null");
+      return;
+    case "bool":
+      out.push(value.value ? "true" : "false");
+      return;
+    case "number":
+      out.push(canonicalNumber(value.text));
+      return;
+    case "string":
+      out.push(JSON.stringify(value.value));
+      return;
+    case "array":
+      out.push("[");
+      value.items.forEach((item, i) => {
+        if (i) out.push(",");
+        write(item, out);
+      });
+      out.push("]");
+      return;
+    case "object": {
+      const last = new Map<string, JsonValue>();
+      for (const entry of value.entries) last.set(entry.key, entry.value);
+      const keys = [...last.keys()].sort(compareKeys);
+      out.push("{");
+      keys.forEach((key, i) => {
+        if (i) out.push(",");
+        out.push(JSON.stringify(key), ":");
+        write(last.get(key)!, out);
+      });
+      out.push("}");
+      return;
+    }
+  }
+}
+
+/** The canonical (compact, key-sorted) JSON text of a document. Throws JsonSyntaxError. */
+export function canonicalJson(bytes: Buffer | string): string {
+  return canonicalizeValue(parseJsonDocument(bytes));
+}
+
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `canonicalJson(bytes)`. */
+export function canonicalJsonSha256(bytes: Buffer | string): string {
+  return sha256OfCanonical(parseJsonDocument(bytes));
+}
+
+/** Lowercase hex SHA-256 of an already parsed document's canonical form. */
+export function sha256OfCanonical(value: JsonValue): string {
+  return createHash("sha256").update(canonicalizeValue(value), "utf8").digest("hex");
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import Vinyl from "vinyl";
+import { atomicDest } from "../plugins/atomic-dest/index.js";
+import { cleanupTempDirs, snapshotDir, tempDir } from "./support/fixtures.js";
+import { bufferFile, runPlugins } from "./support/streams.js";
+
+function streamFile(relative: string, stream: Readable): Vinyl {
+  return new Vinyl({ cwd: "/v", base: "/v", path: `/v/${relative}`, contents: stream });
+}
+
+describe("atomicDest", () => {
+  after(cleanupTempDirs);
+
+  it("writes every file (Buffer and stream) and creates a missing out dir", async () => {
+    const out = path.join(tempDir(), "a", "b");
+    await runPlugins([bufferFile("one.txt", "1"), streamFile("two.bin", Readable.from([Buffer.from("22")]))], atomicDest(out));
+    assert.equal(readFileSync(path.join(out, "one.txt"), "utf8"), "1");
+    assert.equal(readFileSync(path.join(out, "two.bin"), "utf8"), "22");
+    assert.deepEqual(readdirSync(out).sort(), ["one.txt", "two.bin"]);
+  });
+
+  it("keeps the previous outputs and leaves no temp file when one output fails", async () => {
+    const out = tempDir();
+    writeFileSync(path.join(out, "one.txt"), "old one");
+    writeFileSync(path.join(out, "keep.me"), "unrelated");
+    const before = snapshotDir(out);
+    const failing = new PassThrough();
+    setTimeout(() => {
+      failing.write("partial");
+      failing.destroy(new Error("disk on fire"));
+    }, 20);
+    await assert.rejects(runPlugins([bufferFile("one.txt", "new one"), streamFile("two.bin", failing)], atomicDest(out)), /disk on fire/);
+    assert.deepEqual(snapshotDir(out), before);
+  });
+
+  it("removes an out dir it created when the build fails", async () => {
+    const parent = tempDir();
+    const out = path.join(parent, "fresh");
+    const failing = new PassThrough();
+    setTimeout(() => failing.destroy(new Error("boom")), 10);
+    await assert.rejects(runPlugins([streamFile("x.bin", failing)], atomicDest(out)), /boom/);
+    assert.equal(existsSync(out), false);
+  });
+
+  it("refuses an out dir that is a file", async () => {
+    const parent = tempDir();
+    const out = path.join(parent, "file");
+    writeFileSync(out, "I am a file");
+    await assert.rejects(runPlugins([bufferFile("x.txt", "x")], atomicDest(out)), /out dir is not a directory/);
+    assert.equal(readFileSync(out, "utf8"), "I am a file");
+  });
+
+  it("writes into nested folders of the out dir", async () => {
+    const out = tempDir();
+    mkdirSync(path.join(out, "keep"));
+    await runPlugins([bufferFile("sub/dir/x.txt", "x")], atomicDest(out));
+    assert.equal(readFileSync(path.join(out, "sub/dir/x.txt"), "utf8"), "x");
+  });
+});
