@@ -1,4 +1,34 @@
-// Public API: every plugin and the pure helpers embedders need. Filled in as plugins land.
+/**
+ * gulp-aero-guest-tools: every plugin, and the pure helpers embedders need.
+ * Each plugin is a factory returning an object-mode stream; see README.md for recipes.
+ */
+
+// Sources
+export { treeSrc, guestToolsSrc, walkTree, ARCH_FOLDERS, GUEST_TOOLS_ROOT_FILES, GUEST_TOOLS_FOLDERS } from "./tree-src/index.js";
+export type { TreeSrcOptions, GuestToolsSrcOptions, WalkEntry } from "./tree-src/index.js";
+export * from "./iso-src/index.js";
+
+// Checks and transforms
+export * from "./normalize-arch/index.js";
+export type { Arch } from "./normalize-arch/index.js";
+export * from "./payload-policy/index.js";
+export * from "./devices-cmd/index.js";
+export * from "./guest-tools-layout/index.js";
+export * from "./validate-spec/index.js";
+
+// Writers
+export * from "./manifest/index.js";
+export * from "./iso-writer/index.js";
+export * from "./deterministic-zip/index.js";
+export * from "./media-images/index.js";
+export * from "./atomic-dest/index.js";
+
+// The whole build
+export * from "./guest-tools-media/index.js";
+
+// Shared helpers
 export { ProblemReport, type Problem, type SkippedFile } from "./shared/report.js";
-export { FileContents, openContents, contentSize, materialize } from "./shared/contents.js";
-export { parseDevicesCmdVars, parseTokenList } from "./devices-cmd/parse.js";
+export { FileContents, openContents, contentSize, materialize, readAllContents, isReopenable } from "./shared/contents.js";
+export { canonicalJson, canonicalJsonSha256, parseJsonDocument } from "./shared/canonical-json.js";
+export { compareCodePoints, packagePath, sortByPackagePath } from "./shared/paths.js";
+export { userError } from "./shared/errors.js";

@@ -18,7 +18,7 @@ export class FlagError extends Error {}
 
 /** gulp-cli's own flags: skipped (those that take a value consume it). */
 const GULP_FLAGS_WITH_VALUE = new Set(["cwd", "gulpfile", "preload", "require", "log-level", "depth", "series", "L"]);
-const GULP_FLAGS = new Set(["tasks", "T", "tasks-simple", "tasks-json", "color", "no-color", "silent", "continue", "verify", "help", "h", "v", "version", "S"]);
+const GULP_FLAGS = new Set(["respawning", "tasks", "T", "tasks-simple", "tasks-json", "color", "no-color", "silent", "continue", "verify", "help", "h", "v", "version", "S"]);
 
 /**
  * Parse `argv` (process.argv.slice(2)) against the task's flags. Positionals (task names) are ignored.
