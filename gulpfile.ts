@@ -12,6 +12,7 @@ import gulp from "gulp";
 import log from "fancy-log";
 import { buildGuestToolsMedia, validateGuestToolsMedia } from "./plugins/guest-tools-media/index.js";
 import { userError } from "./plugins/shared/errors.js";
+import { cliProgressSink } from "./tasks/progress.js";
 import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseGuestToolsFlags } from "./tasks/flags.js";
 
 const { series } = gulp;
@@ -28,7 +29,7 @@ function readFlags<T>(task: string, parse: () => T): T {
 
 export const guestTools: TaskFunction = async () => {
   const flags = readFlags("guest-tools", () => parseGuestToolsFlags(process.argv.slice(2)));
-  const result = await buildGuestToolsMedia(flags);
+  const result = await buildGuestToolsMedia({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }) });
   if (!flags.quiet) {
     for (const warning of result.warnings) log.warn(`warning: ${warning}`);
     log(`wrote ${result.fileCount} files into:`);

@@ -10,7 +10,7 @@
  * not depend on how the caller loaded it. ZIP64 is used automatically for large payloads.
  */
 import path from "node:path";
-import { PassThrough, Transform } from "node:stream";
+import { PassThrough, pipeline, Transform, type Readable } from "node:stream";
 import Vinyl from "vinyl";
 import yazl from "yazl";
 import { contentSize, openContents } from "../shared/contents.js";
@@ -28,6 +28,20 @@ export interface DeterministicZipOptions {
   sourceDateEpoch?: number | bigint | string;
   /** Deflate level 0-9. Default 6 (level 9 costs far more time for under 1 % smaller output). */
   compressionLevel?: number;
+  /** Told about every payload byte read into the zip (for a progress display). */
+  onBytes?: (bytes: number) => void;
+}
+
+/** The same bytes, reporting each chunk's length as it passes (errors propagate). */
+function counted(source: Readable, onBytes: (bytes: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  pipeline(source, counter, () => undefined);
+  return counter;
 }
 
 export function deterministicZip(options: DeterministicZipOptions = {}): Transform {
@@ -79,7 +93,7 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
             { mtime, mode: 0o100644, compressionLevel: level, forceDosTimestamp: true, size: contentSize(file) },
             (done) => {
               try {
-                done(null, openContents(file));
+                done(null, options.onBytes ? counted(openContents(file), options.onBytes) : openContents(file));
               } catch (err) {
                 done(err as Error, undefined as never);
               }

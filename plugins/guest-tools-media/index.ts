@@ -19,6 +19,8 @@ import { normalizeArch } from "../normalize-arch/index.js";
 import { payloadPolicy } from "../payload-policy/index.js";
 import { canonicalJsonSha256 } from "../shared/canonical-json.js";
 import { userError } from "../shared/errors.js";
+import { contentSize } from "../shared/contents.js";
+import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
 import { guestToolsSrc } from "../tree-src/index.js";
 import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
@@ -43,6 +45,8 @@ export interface GuestToolsMediaOptions {
   certsOutsideTest?: "refuse" | "drop";
   /** Base for relative paths and for the paths recorded in the manifest. Default process.cwd(). */
   cwd?: string;
+  /** Where progress goes (phases and bytes). Default: nowhere. */
+  progress?: ProgressSink;
 }
 
 export interface MediaResult {
@@ -110,6 +114,25 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
   };
 }
 
+/** A barrier after validation: counts the files and bytes, then starts the hashing phase. */
+function startHashing(progress: ProgressSink, onCount: (files: number) => void): Transform {
+  const files: Vinyl[] = [];
+  return new Transform({
+    objectMode: true,
+    transform(file: Vinyl, _enc, cb) {
+      files.push(file);
+      cb();
+    },
+    flush(cb) {
+      const regular = files.filter((f) => !f.isDirectory() && !f.isNull());
+      onCount(regular.length);
+      progress.phase("hashing", regular.reduce((sum, f) => sum + contentSize(f), 0));
+      for (const file of files) this.push(file);
+      cb();
+    },
+  });
+}
+
 /** Every stage between the source and the writers, for the checks (validate) and the build. */
 function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] {
   return [
@@ -153,20 +176,24 @@ export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): 
 
 /** Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json into options.outDir, atomically. */
 export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Promise<MediaResult> {
+  const progress = options.progress ?? silentProgress;
+  try {
+    return await build(options, progress);
+  } finally {
+    progress.end();
+  }
+}
+
+async function build(options: GuestToolsMediaOptions, progress: ProgressSink): Promise<MediaResult> {
+  progress.phase("checking inputs");
   const p = await prepare(options);
   const outputs: string[] = [];
   let fileCount = 0;
-  const counter = new Transform({
-    objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      if (!file.isDirectory()) fileCount++;
-      cb(null, file);
-    },
-  });
   const signingPolicy = options.signingPolicy ?? "test";
   await pipeline([
     source(options),
     ...checkStages(options, p),
+    startHashing(progress, (n) => (fileCount = n + 1)), // + manifest.json
     manifest({
       packageVersion: options.packageVersion ?? "0.0.0",
       buildId: options.buildId ?? "local",
@@ -174,11 +201,12 @@ export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Pro
       signingPolicy,
       packagingSpec: p.specRecord,
       ...(p.contract && { deviceContract: p.contract.record }),
+      onBytes: (n) => progress.advance(n),
     }),
-    counter,
     mediaImages({
       volumeId: options.volumeId ?? "AERO_GUEST_TOOLS",
       sourceDateEpoch: options.sourceDateEpoch ?? 0n,
+      progress,
     }),
     atomicDest(options.outDir, {
       ...(options.cwd !== undefined && { cwd: options.cwd }),

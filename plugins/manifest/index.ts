@@ -46,6 +46,8 @@ export interface ManifestOptions {
   packager?: { name: string; version: string };
   /** Default "manifest.json". */
   fileName?: string;
+  /** Told about every byte hashed (for a progress display). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** This package's name and version, read from its package.json (two levels up in src and lib). */
@@ -55,13 +57,14 @@ export const PACKAGER: { name: string; version: string } = (() => {
 })();
 
 /** Hash a file's bytes as a stream; returns sha256 hex and the byte count. */
-export async function hashContents(file: Vinyl): Promise<{ sha256: string; size: number }> {
+export async function hashContents(file: Vinyl, onBytes?: (bytes: number) => void): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
   let size = 0;
   for await (const chunk of openContents(file)) {
     const buf = chunk as Buffer;
     hash.update(buf);
     size += buf.length;
+    onBytes?.(buf.length);
   }
   return { sha256: hash.digest("hex"), size };
 }
@@ -100,7 +103,7 @@ export function manifest(options: ManifestOptions = {}): Transform {
       (async () => {
         await materialize(file); // foreign streams become Buffers so later writers can re-read them
         const expected = contentSize(file);
-        const { sha256, size } = await hashContents(file);
+        const { sha256, size } = await hashContents(file, options.onBytes);
         if (size !== expected) throw userError(PLUGIN, `${rel}: read ${size} bytes but the file is ${expected} bytes long`, file.path);
         entries.push({ path: rel, sha256, size });
       })().then(() => cb(null, file), (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)));

@@ -9,7 +9,9 @@ import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
 import { deterministicZip } from "../deterministic-zip/index.js";
 import { isoWriter } from "../iso-writer/index.js";
+import { contentSize } from "../shared/contents.js";
 import { asPluginError } from "../shared/errors.js";
+import type { ProgressSink } from "../shared/progress.js";
 import { packagePath, sortByPackagePath } from "../shared/paths.js";
 
 const PLUGIN = "mediaImages";
@@ -27,6 +29,8 @@ export interface MediaImagesOptions {
   compressionLevel?: number;
   /** Package paths passed through besides the two images. Default ["manifest.json"]. */
   passThrough?: string[];
+  /** Progress: a "writing ISO + zip" phase measured by the payload bytes the zip has read. */
+  progress?: ProgressSink;
 }
 
 export function mediaImages(options: MediaImagesOptions = {}): Transform {
@@ -40,6 +44,8 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
     },
     flush(cb) {
       const sorted = sortByPackagePath(files);
+      const progress = options.progress;
+      progress?.phase("writing ISO + zip", sorted.reduce((sum, f) => sum + contentSize(f), 0));
       const iso = isoWriter({
         ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
         ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
@@ -48,6 +54,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
       const zip = deterministicZip({
         ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
         ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
+        ...(progress && { onBytes: (n: number) => progress.advance(n) }),
         fileName: options.zipName ?? "aero-guest-tools.zip",
       });
       Promise.all([runWriter(iso, sorted), runWriter(zip, sorted)]).then(

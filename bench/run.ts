@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: builds realistic payloads with `npx gulp guest-tools` and, in the same run,
+ * times the baselines (`zip -6 -X -r` and `xorriso -as mkisofs -J` over the same staged tree).
+ * Prints, per payload, medians over N runs of wall time, user+sys CPU and peak RSS (GNU time),
+ * output sizes, and our ratios to the baselines.
+ *
+ *   npm run bench                       # sample, medium and large, 3 runs each
+ *   npm run bench -- --payloads medium --runs 5
+ *
+ * Payloads are generated once by ../shared/tools/make-payload.py and cached under .cache/bench/.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CACHE = path.join(REPO, ".cache/bench");
+const MAKE_PAYLOAD = path.resolve(REPO, "../shared/tools/make-payload.py");
+
+interface PayloadDef {
+  name: string;
+  args: string[];
+}
+
+const PAYLOADS: PayloadDef[] = [
+  { name: "medium", args: ["--drivers", "12", "--files-per-driver", "30", "--total-mb", "200", "--seed", "2"] },
+  { name: "large", args: ["--drivers", "24", "--files-per-driver", "30", "--total-mb", "1000", "--seed", "3"] },
+];
+
+interface Measure {
+  wall: number;
+  cpu: number;
+  rssMiB: number;
+}
+
+/** Run a command under GNU time -v; returns wall seconds, user+sys seconds and peak RSS. */
+function timed(cmd: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Measure {
+  const r = spawnSync("/usr/bin/time", ["-v", ...cmd], { cwd, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const field = (label: string) => {
+    const m = new RegExp(`${label}: (.+)`).exec(r.stderr);
+    if (!m) throw new Error(`no "${label}" in time output:\n${r.stderr}`);
+    return m[1]!.trim();
+  };
+  const wallText = field("Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)");
+  const wall = wallText.split(":").reduce((acc, part) => acc * 60 + Number(part), 0);
+  const cpu = Number(field("User time \\(seconds\\)")) + Number(field("System time \\(seconds\\)"));
+  const rssMiB = Number(field("Maximum resident set size \\(kbytes\\)")) / 1024;
+  return { wall, cpu, rssMiB };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function medianOf(runs: Measure[]): Measure {
+  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)), rssMiB: median(runs.map((r) => r.rssMiB)) };
+}
+
+interface Inputs {
+  drivers: string;
+  guestTools: string;
+  spec: string;
+  contract?: string;
+  staged: string;
+}
+
+/** Generate (once) a payload and a staged copy of it in the media layout for the baselines. */
+function preparePayload(def: PayloadDef): Inputs {
+  const dir = path.join(CACHE, def.name);
+  const stamp = path.join(dir, ".complete");
+  if (!existsSync(stamp)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(CACHE, { recursive: true });
+    const r = spawnSync("python3", [MAKE_PAYLOAD, ...def.args, path.join(dir, "payload")], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`make-payload failed: ${r.stderr}`);
+    const staged = path.join(dir, "staged");
+    cpSync(path.join(dir, "payload/guest-tools"), staged, { recursive: true });
+    cpSync(path.join(dir, "payload/drivers"), path.join(staged, "drivers"), { recursive: true });
+    writeFileSync(stamp, new Date().toISOString());
+  }
+  const payload = path.join(dir, "payload");
+  const contract = path.join(payload, "windows-device-contract.json");
+  return {
+    drivers: path.join(payload, "drivers"),
+    guestTools: path.join(payload, "guest-tools"),
+    spec: path.join(payload, "spec.json"),
+    ...(existsSync(contract) && { contract }),
+    staged: path.join(dir, "staged"),
+  };
+}
+
+function sizeOf(file: string): number {
+  return statSync(file).size;
+}
+
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return total;
+}
+
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+const secs = (n: number) => `${n.toFixed(2)} s`;
+
+function gulpCommand(inputs: Omit<Inputs, "staged"> | undefined, outDir: string): string[] {
+  const args = [process.execPath, path.join(REPO, "node_modules/gulp/bin/gulp.js"), "guest-tools", "--quiet", "--out-dir", outDir];
+  if (inputs) {
+    args.push("--drivers-dir", inputs.drivers, "--guest-tools-dir", inputs.guestTools, "--spec", inputs.spec);
+    if (inputs.contract) args.push("--windows-device-contract", inputs.contract);
+  }
+  return args;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { payloads: { type: "string", default: "sample,medium,large" }, runs: { type: "string", default: "3" } },
+  });
+  const runs = Number(values.runs);
+  const wanted = values.payloads!.split(",");
+  const work = path.join(CACHE, "out");
+  const lines: string[] = [];
+  const say = (line = "") => {
+    console.log(line);
+    lines.push(line);
+  };
+  say(`# gulp-aero-guest-tools benchmark (${new Date().toISOString()}, ${runs} runs, medians)`);
+
+  if (wanted.includes("sample")) {
+    const out = path.join(work, "sample");
+    const ours = medianOf(Array.from({ length: runs }, () => timed(gulpCommand(undefined, out), REPO, { SOURCE_DATE_EPOCH: "0" })));
+    say("");
+    say(`## sample (bundled drivers-sample/, ${mib(treeBytes(path.join(REPO, "drivers-sample")))})`);
+    say(`gulp guest-tools: wall ${secs(ours.wall)}, cpu ${secs(ours.cpu)}, peak RSS ${ours.rssMiB.toFixed(0)} MiB (target: wall < 1.5 s)`);
+  }
+
+  for (const def of PAYLOADS.filter((p) => wanted.includes(p.name))) {
+    const inputs = preparePayload(def);
+    const out = path.join(work, def.name);
+    const zipOut = path.join(work, `${def.name}-baseline.zip`);
+    const isoOut = path.join(work, `${def.name}-baseline.iso`);
+    const oursRuns: Measure[] = [];
+    const zipRuns: Measure[] = [];
+    const isoRuns: Measure[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Interleave the three so that machine noise hits each alike.
+      rmSync(zipOut, { force: true });
+      zipRuns.push(timed(["zip", "-6", "-X", "-r", "-q", zipOut, "."], inputs.staged));
+      rmSync(isoOut, { force: true });
+      isoRuns.push(timed(["xorriso", "-as", "mkisofs", "-J", "-quiet", "-o", isoOut, inputs.staged], REPO));
+      oursRuns.push(timed(gulpCommand(inputs, out), REPO, { SOURCE_DATE_EPOCH: "1700000000" }));
+    }
+    const ours = medianOf(oursRuns);
+    const zip = medianOf(zipRuns);
+    const iso = medianOf(isoRuns);
+    say("");
+    say(`## ${def.name} (make-payload.py ${def.args.join(" ")}; staged tree ${mib(treeBytes(inputs.staged))})`);
+    say("| command | wall | user+sys | peak RSS | output |");
+    say("|---|---|---|---|---|");
+    say(`| gulp guest-tools | ${secs(ours.wall)} | ${secs(ours.cpu)} | ${ours.rssMiB.toFixed(0)} MiB | iso ${mib(sizeOf(path.join(out, "aero-guest-tools.iso")))}, zip ${mib(sizeOf(path.join(out, "aero-guest-tools.zip")))} |`);
+    say(`| zip -6 -X -r | ${secs(zip.wall)} | ${secs(zip.cpu)} | ${zip.rssMiB.toFixed(0)} MiB | zip ${mib(sizeOf(zipOut))} |`);
+    say(`| xorriso -as mkisofs -J | ${secs(iso.wall)} | ${secs(iso.cpu)} | ${iso.rssMiB.toFixed(0)} MiB | iso ${mib(sizeOf(isoOut))} |`);
+    say(`ratios: wall ${(ours.wall / zip.wall).toFixed(2)}x zip -6 (target <= 1.3x), ${(ours.wall / iso.wall).toFixed(2)}x xorriso; peak RSS ${ours.rssMiB.toFixed(0)} MiB (target <= 200 MiB)`);
+  }
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(path.join(CACHE, "last-report.md"), `${lines.join("\n")}\n`);
+}
+
+main();
