@@ -1,0 +1,169 @@
+/**
+ * validateSpec(): the gate before the media is written. A barrier: it collects every file, runs
+ * every driver check of the packaging spec on both arches (driver directories, INF contents,
+ * devices.cmd variables), adds the problems earlier plugins put in the shared report, and either
+ * fails once with the whole report or emits every file sorted by package path.
+ *
+ * Driver directories are renamed to the spec's spelling (`aero-gpu` → `aerogpu`, `VirtIO-Blk` →
+ * `virtio-blk`); files under `drivers/` that belong to no spec driver are left out, as the Rust
+ * tool only packages the drivers its spec lists. No payload bytes are hashed; only INF files and
+ * `config/devices.cmd` are read.
+ */
+import path from "node:path";
+import { Transform } from "node:stream";
+import log from "fancy-log";
+import type Vinyl from "vinyl";
+import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
+import { materialize, readAllContents } from "../shared/contents.js";
+import { asPluginError, userError } from "../shared/errors.js";
+import { asciiLower, asciiUpper, packagePath, sortByPackagePath } from "../shared/paths.js";
+import { ProblemReport } from "../shared/report.js";
+import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
+import { decodeInfText } from "./inf.js";
+import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
+
+export { loadSpec, loadSpecFile, isLoadedSpec, type PackagingSpec, type DriverSpec, type LoadSpecOptions } from "./spec.js";
+export { packagingSpecSchema } from "./schema.js";
+export { compileRustRegex, translateRustRegex, rustRegexEscape, RustRegexError, type RustRegexOptions } from "./rust-regex.js";
+export {
+  decodeInfText,
+  parseInf,
+  infContentLines,
+  infAddServiceNames,
+  infReferencedFiles,
+  infsDeclareService,
+  infsMatchPattern,
+  missingInfReferences,
+  pciBaseHardwareId,
+  type ParsedInf,
+  type InfSection,
+  type InfReferences,
+  type MissingReference,
+} from "./inf.js";
+export {
+  validateDrivers,
+  parseDriverPath,
+  matchSpecDriver,
+  ARCHES,
+  type Arch,
+  type DriverTreeFile,
+  type DriverCheckResult,
+} from "./drivers.js";
+export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
+
+const PLUGIN = "validateSpec";
+/** INF files are small; anything larger than this is not an INF worth parsing. */
+const MAX_INF_BYTES = 64 * 1024 * 1024;
+
+export interface ValidateSpecOptions {
+  /**
+   * Shared report: problems earlier plugins collected are reported together with ours, and ours
+   * (errors, warnings, skipped files) are added to it. Without one, warnings are printed here.
+   */
+  report?: ProblemReport;
+  /**
+   * The devices.cmd variables (names ASCII-uppercased). When given, `config/devices.cmd` in the
+   * stream is not read. Otherwise: the variables of the devices.cmd a generated one replaced
+   * (`file.aeroReplacedDevicesCmd`), overridden by those of the `config/devices.cmd` in the stream.
+   */
+  devicesCmdVars?: ReadonlyMap<string, string>;
+}
+
+/** A vinyl file with the extra fields upstream plugins may set. */
+type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
+
+/**
+ * Check the tree against the packaging spec (a loaded spec, a spec object or the path of a spec
+ * file). A bad spec throws a PluginError here, before any file flows.
+ */
+export function validateSpec(specOrPath: string | PackagingSpec | object, options: ValidateSpecOptions = {}): Transform {
+  const spec = typeof specOrPath === "string" ? loadSpecFile(specOrPath) : loadSpec(specOrPath);
+  const files: TreeFile[] = [];
+  return new Transform({
+    objectMode: true,
+    transform(file: TreeFile, _enc, cb) {
+      files.push(file);
+      cb();
+    },
+    flush(cb) {
+      check(spec, files, options).then(
+        (out) => {
+          for (const f of out) this.push(f);
+          cb();
+        },
+        (err: unknown) => cb(asPluginError(PLUGIN, err)),
+      );
+    },
+  });
+}
+
+async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions): Promise<Vinyl[]> {
+  const report = options.report ?? new ProblemReport();
+  const entries: DriverTreeFile[] = [];
+  let devicesCmd: TreeFile | undefined;
+  for (const file of files) {
+    const p = packagePath(file);
+    const entry: DriverTreeFile = { path: p };
+    if (file.isDirectory()) entry.directory = true;
+    else if (asciiLower(p) === "config/devices.cmd") devicesCmd = file;
+    else if (!file.isNull() && asciiLower(p).endsWith(".inf")) {
+      const parsed = parseDriverPath(p);
+      if (parsed && parsed.rel && matchSpecDriver(spec, parsed.dir)) {
+        try {
+          await materialize(file); // a one-shot stream must stay readable for later plugins
+          entry.infText = decodeInfText(await readAllContents(file, MAX_INF_BYTES));
+        } catch (err) {
+          report.error({
+            rule: "inf-unreadable",
+            group: "drivers",
+            path: p,
+            message: `cannot read INF ${p}: ${(err as Error).message}`,
+            hint: "make sure the file is readable and not larger than 64 MiB",
+          });
+        }
+      }
+    }
+    entries.push(entry);
+  }
+
+  const vars = options.devicesCmdVars
+    ? new Map([...options.devicesCmdVars].map(([k, v]) => [asciiUpper(k), v]))
+    : await devicesCmdVars(devicesCmd);
+  const result = validateDrivers(spec, entries, vars, report.skipped);
+  report.absorb(result.report);
+
+  // With a shared report its owner prints the warnings (the gulp tasks do); otherwise we do.
+  if (!options.report) for (const w of report.warnings) log.warn(`warning: ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
+  if (!report.ok) {
+    const err = userError(PLUGIN, report.formatErrors());
+    Object.defineProperty(err, "report", { value: report, enumerable: false });
+    throw err;
+  }
+
+  const out: Vinyl[] = [];
+  for (const file of files) {
+    const p = packagePath(file);
+    const target = result.outputPaths.get(p);
+    if (target === null) {
+      if (!file.isDirectory()) report.skipped.push({ path: p, reason: "driver directory not listed in the packaging spec" });
+      continue;
+    }
+    if (target !== undefined && target !== p) file.path = path.join(file.base, ...target.split("/"));
+    out.push(file);
+  }
+  return sortByPackagePath(out);
+}
+
+async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, string>> {
+  const vars = new Map<string, string>();
+  if (!file) return vars;
+  const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes); // lossy, BOM dropped
+  if (Buffer.isBuffer(file.aeroReplacedDevicesCmd)) {
+    for (const [k, v] of parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd))) vars.set(k, v);
+  }
+  if (!file.isNull() && !file.isDirectory()) {
+    await materialize(file);
+    for (const [k, v] of parseDevicesCmdVars(decode(await readAllContents(file)))) vars.set(k, v);
+  }
+  return vars;
+}
