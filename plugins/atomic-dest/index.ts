@@ -41,11 +41,12 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
 
   const prepare = () =>
     (prepared ??= (async () => {
-      try {
-        const st = await stat(root);
-        if (!st.isDirectory()) throw userError(PLUGIN, `out dir is not a directory: ${outDir}`);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      const st = await stat(root).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return undefined;
+        throw err;
+      });
+      if (st && !st.isDirectory()) throw userError(PLUGIN, `out dir is not a directory: ${outDir}`);
+      if (!st) {
         // Remember which levels we create, to remove them again if the build fails.
         let dir = root;
         const missing: string[] = [];
@@ -60,7 +61,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
 
   const cleanup = async () => {
     await Promise.allSettled(writes.map((w) => w.done));
-    await Promise.all(writes.map((w) => rm(w.tmp, { force: true })));
+    await Promise.all(writes.map((w) => rm(w.tmp, { force: true }).catch(() => undefined)));
     for (const dir of [...createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
   };
 

@@ -1,0 +1,143 @@
+/**
+ * isoWriter(options): collect vinyl files and emit one ISO9660 + Joliet image.
+ *
+ * Everything the image depends on (names, sizes, limits) is checked at flush, before the output
+ * file exists; the image itself is a lazy stream that reads each input only when the consumer
+ * gets to its bytes, in package-path order. The same files give the same bytes whatever order
+ * they arrive in.
+ */
+import path from "node:path";
+import { Readable, Transform } from "node:stream";
+import Vinyl from "vinyl";
+import { contentSize, openContents } from "../shared/contents.js";
+import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
+import { asPluginError, userError, PluginError } from "../shared/errors.js";
+import { packagePath } from "../shared/paths.js";
+import { generatedStat } from "../shared/stat.js";
+import { ContentSizeError, imageChunks, type ImageOptions } from "./image.js";
+import { IsoLayoutError, planLayout, type IsoLayout, type LayoutInput } from "./layout.js";
+import { normalizeVolumeId } from "./names.js";
+import { SECTOR } from "./records.js";
+
+const PLUGIN = "isoWriter";
+export const DEFAULT_ISO_FILE_NAME = "aero-guest-tools.iso";
+/** Bytes the output stream buffers ahead of its consumer. */
+const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
+
+export interface IsoWriterOptions {
+  /** Volume label; normalized to A-Z 0-9 _ space, at most 32 characters. Default AERO_GUEST_TOOLS. */
+  volumeId?: string;
+  /** Seconds since 1970 for every timestamp (any i64; clamped to 1900..2155). Default 0. */
+  sourceDateEpoch?: number | bigint;
+  /** Relative path of the emitted image. Default aero-guest-tools.iso. */
+  fileName?: string;
+}
+
+export function isoWriter(options: IsoWriterOptions = {}): Transform {
+  const { date, volumeId, fileName } = checkOptions(options);
+  const files: Vinyl[] = [];
+  return new Transform({
+    objectMode: true,
+    transform(file: Vinyl, _encoding, callback) {
+      if (!Vinyl.isVinyl(file)) return callback(userError(PLUGIN, "expected vinyl files"));
+      if (!file.isDirectory() && !file.isNull()) files.push(file);
+      callback();
+    },
+    flush(callback) {
+      let image: Vinyl;
+      try {
+        image = buildImageFile(files, { date, volumeId }, fileName);
+      } catch (err) {
+        return callback(asPluginError(PLUGIN, err));
+      }
+      this.push(image);
+      callback();
+    },
+  });
+}
+
+function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string; fileName: string } {
+  if (options === null || typeof options !== "object") throw userError(PLUGIN, "options must be an object");
+  let date: Date;
+  try {
+    date = clampIsoEpoch(toEpoch(options.sourceDateEpoch));
+  } catch (err) {
+    throw userError(PLUGIN, (err as Error).message);
+  }
+  if (options.volumeId !== undefined && typeof options.volumeId !== "string") {
+    throw userError(PLUGIN, "volumeId must be a string");
+  }
+  const fileName = options.fileName ?? DEFAULT_ISO_FILE_NAME;
+  if (
+    typeof fileName !== "string" ||
+    fileName === "" ||
+    path.isAbsolute(fileName) ||
+    fileName.split(/[\\/]/).some((part) => part === "" || part === "." || part === "..")
+  ) {
+    throw userError(PLUGIN, `fileName must be a relative file path without "." or ".." parts, got ${JSON.stringify(fileName)}`);
+  }
+  return { date, volumeId: normalizeVolumeId(options.volumeId), fileName };
+}
+
+/** Validate and plan (throwing PluginErrors), then wrap the lazy byte stream in a vinyl. */
+function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string): Vinyl {
+  if (files.length === 0) {
+    throw userError(PLUGIN, `refusing to create an empty ISO (${fileName}): no files were given`);
+  }
+  const byPath = new Map<string, Vinyl>();
+  const inputs: LayoutInput[] = files.map((file) => {
+    const filePath = packagePath(file);
+    let size: number;
+    try {
+      size = contentSize(file);
+    } catch (err) {
+      throw userError(PLUGIN, `cannot size "${filePath}" for ${fileName}: ${(err as Error).message}`, file.path);
+    }
+    byPath.set(filePath, file);
+    return { path: filePath, size };
+  });
+  let layout: IsoLayout;
+  try {
+    layout = planLayout(inputs);
+  } catch (err) {
+    if (err instanceof IsoLayoutError) {
+      const first = err.problems[0]?.path;
+      throw userError(PLUGIN, `cannot write ${fileName}: ${err.message}`, first ? byPath.get(first)?.path : undefined);
+    }
+    throw err;
+  }
+  const first = files[0]!;
+  const size = layout.totalSectors * SECTOR;
+  return new Vinyl({
+    cwd: first.cwd,
+    base: first.base,
+    path: path.join(first.base, fileName),
+    contents: Readable.from(guardedChunks(layout, options, byPath), {
+      objectMode: false,
+      highWaterMark: OUTPUT_HIGH_WATER_MARK,
+    }),
+    stat: generatedStat(size, options.date),
+  });
+}
+
+/** The image bytes, with every failure turned into a PluginError that names the file. */
+async function* guardedChunks(layout: IsoLayout, options: ImageOptions, byPath: Map<string, Vinyl>): AsyncGenerator<Buffer> {
+  let current: string | undefined;
+  try {
+    yield* imageChunks(layout, options, (file) => {
+      current = file.path;
+      return openContents(byPath.get(file.path)!);
+    });
+  } catch (err) {
+    if (err instanceof PluginError) throw err;
+    if (err instanceof ContentSizeError) throw userError(PLUGIN, err.message, byPath.get(err.path)?.path);
+    const source = current === undefined ? undefined : byPath.get(current);
+    if (source && err instanceof Error && (err as NodeJS.ErrnoException).code !== undefined) {
+      throw userError(PLUGIN, `reading "${current}": ${err.message}`, source.path);
+    }
+    throw asPluginError(PLUGIN, err, source?.path);
+  }
+}
+
+export { normalizeVolumeId, DEFAULT_VOLUME_ID } from "./names.js";
+export { planLayout, IsoLayoutError, MAX_PATH_UNITS, type IsoLayout, type LayoutInput } from "./layout.js";
