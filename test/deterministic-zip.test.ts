@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { deterministicZip } from "../plugins/deterministic-zip/index.js";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { assembleZip, deterministicZip, dosDateTime } from "../plugins/deterministic-zip/index.js";
 import { FileContents } from "../plugins/shared/contents.js";
 import { cleanupTempDirs, run, tempDir } from "./support/fixtures.js";
 import { bufferFile, contentsOf, runPlugins } from "./support/streams.js";
@@ -79,12 +82,49 @@ describe("deterministicZip", () => {
     const { path: zipPath } = await writeZip([bufferFile("bin/all.bin", all), bufferFile("empty.txt", "")]);
     const out = tempDir();
     run("unzip", ["-q", zipPath, "-d", out]);
-    const { readFileSync } = await import("node:fs");
     assert.ok(readFileSync(path.join(out, "bin/all.bin")).equals(all));
     assert.equal(readFileSync(path.join(out, "empty.txt")).length, 0);
   });
 
-  it("refuses a compression level outside 0-9", () => {
-    assert.throws(() => deterministicZip({ compressionLevel: 11 }), /compressionLevel must be an integer 0-9/);
+  it("refuses a compression level outside 1-9", () => {
+    assert.throws(() => deterministicZip({ compressionLevel: 11 }), /compressionLevel must be an integer 1-9/);
+  });
+
+  it("gives the same bytes whether entries compress one at a time or in parallel", async () => {
+    const files = () => Array.from({ length: 12 }, (_, i) => bufferFile(`d/f${i}.bin`, Buffer.alloc(50_000 + i * 997, i)));
+    const one = await writeZip(files(), { parallel: 1 });
+    const four = await writeZip(files(), { parallel: 4 });
+    assert.ok(one.bytes.equals(four.bytes));
+    run("unzip", ["-tq", four.path]);
+  });
+
+  it("writes ZIP64 entries that unzip, Python, libarchive and 7-Zip all read", async () => {
+    const payload = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) % 251));
+    const entries = [
+      { name: "a", isDirectory: true, mode: 0o40755, size: 0 },
+      { name: "a/big.bin", isDirectory: false, mode: 0o100644, size: payload.length, open: () => Readable.from([payload]) },
+      { name: "z.txt", isDirectory: false, mode: 0o100644, size: 2, open: () => Readable.from([Buffer.from("hi")]) },
+    ];
+    const stream = assembleZip(entries, { dos: dosDateTime(new Date(0)), level: 6, forceZip64: true });
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const zipPath = path.join(tempDir(), "z64.zip");
+    writeFileSync(zipPath, Buffer.concat(chunks));
+    run("unzip", ["-tq", zipPath]);
+    const py = run("/usr/bin/python3", ["-c", "import sys,zipfile,hashlib; z=zipfile.ZipFile(sys.argv[1]); print(hashlib.sha256(z.read('a/big.bin')).hexdigest(), z.read('z.txt').decode())", zipPath]);
+    assert.equal(py.trim(), `${createHash("sha256").update(payload).digest("hex")} hi`);
+    for (const [cmd, args] of [["bsdtar", ["-xf", zipPath, "-C"]], ["7z", ["x", "-y", zipPath]]] as const) {
+      const out = tempDir();
+      run(cmd, cmd === "7z" ? [...args, `-o${out}`] : [...args, out]);
+      assert.ok(readFileSync(path.join(out, "a/big.bin")).equals(payload), cmd);
+    }
+  });
+
+  it("fails the output stream when a source yields fewer bytes than its size", async () => {
+    const entries = [{ name: "short.bin", isDirectory: false, mode: 0o100644, size: 10, open: () => Readable.from([Buffer.from("abc")]) }];
+    const stream = assembleZip(entries, { dos: dosDateTime(new Date(0)), level: 6 });
+    await assert.rejects(async () => {
+      for await (const _ of stream) void _;
+    }, /short\.bin: expected 10 bytes, read 3/);
   });
 });

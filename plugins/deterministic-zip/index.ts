@@ -1,23 +1,26 @@
 /**
  * deterministicZip(options): one zip of every file, byte-identical for the same inputs whatever
- * the input order, time zone, umask or file modes.
+ * the input order, time zone, umask or file modes, and whether contents came as Buffers or streams.
  *
- * Built on yazl (the writer gulp-zip wraps) rather than gulp-zip itself, because gulp-zip
- * hard-codes directory entries to mode 0775, takes timestamps in local time, cannot set the
- * deflate level, and writes stream and Buffer inputs differently. Here: directories first (an
- * explicit entry for each, 0755), then files sorted by path (0644), one timestamp from the
- * source date epoch clamped to the DOS range, and every file fed as a stream, so the output does
- * not depend on how the caller loaded it. ZIP64 is used automatically for large payloads.
+ * Directories first (an explicit entry for each, mode 0755), then files sorted by path (0644),
+ * one DOS timestamp from the source date epoch (UTC calendar time, clamped to 1980-2107), deflate
+ * at level 6 by default, ZIP64 only where sizes or offsets need it. Written by our own small
+ * assembler (format.ts, assemble.ts) on Node's zlib rather than gulp-zip/yazl: those hard-code
+ * directory mode 0775, take local time, compute CRC-32 in JavaScript (the slowest part of a big
+ * build) and compress one entry at a time; here two entries compress at once on the thread pool.
  */
 import path from "node:path";
-import { PassThrough, pipeline, Transform, type Readable } from "node:stream";
+import { Transform } from "node:stream";
 import Vinyl from "vinyl";
-import yazl from "yazl";
-import { contentSize, openContents } from "../shared/contents.js";
+import { contentSize, openContents, readAllContents } from "../shared/contents.js";
 import { clampDosEpoch, toEpoch } from "../shared/epoch.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { compareCodePoints, packagePath, parentDirs } from "../shared/paths.js";
-import { UtcCalendarDate } from "./dos-date.js";
+import { assembleZip, type ZipEntryInput } from "./assemble.js";
+import { dosDateTime, type DosDateTime } from "./format.js";
+
+export { assembleZip, type AssembleOptions, type ZipEntryInput } from "./assemble.js";
+export { dosDateTime } from "./format.js";
 
 const PLUGIN = "deterministicZip";
 
@@ -26,33 +29,23 @@ export interface DeterministicZipOptions {
   fileName?: string;
   /** Timestamp of every entry (seconds), clamped to 1980-2107. Default 0 (→ 1980-01-01). */
   sourceDateEpoch?: number | bigint | string;
-  /** Deflate level 0-9. Default 6 (level 9 costs far more time for under 1 % smaller output). */
+  /** Deflate level 1-9. Default 6 (level 9 costs far more time for under 1 % smaller output). */
   compressionLevel?: number;
+  /** Entries compressed at once (each on a thread-pool thread). Default 2. */
+  parallel?: number;
   /** Told about every payload byte read into the zip (for a progress display). */
   onBytes?: (bytes: number) => void;
-}
-
-/** The same bytes, reporting each chunk's length as it passes (errors propagate). */
-function counted(source: Readable, onBytes: (bytes: number) => void): Readable {
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  pipeline(source, counter, () => undefined);
-  return counter;
 }
 
 export function deterministicZip(options: DeterministicZipOptions = {}): Transform {
   const fileName = options.fileName ?? "aero-guest-tools.zip";
   const level = options.compressionLevel ?? 6;
-  if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw userError(PLUGIN, `compressionLevel must be an integer 0-9, got ${String(options.compressionLevel)}`);
+  if (!Number.isInteger(level) || level < 1 || level > 9) {
+    throw userError(PLUGIN, `compressionLevel must be an integer 1-9, got ${String(options.compressionLevel)}`);
   }
-  let mtime: Date;
+  let dos: DosDateTime;
   try {
-    mtime = new UtcCalendarDate(clampDosEpoch(toEpoch(options.sourceDateEpoch)).getTime());
+    dos = dosDateTime(clampDosEpoch(toEpoch(options.sourceDateEpoch)));
   } catch (err) {
     throw userError(PLUGIN, (err as Error).message);
   }
@@ -78,34 +71,28 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
         }
         const paths = [...byPath.keys()].sort(compareCodePoints);
         const dirs = [...new Set(paths.flatMap(parentDirs))].sort(compareCodePoints);
-
-        const zip = new yazl.ZipFile();
-        const output = new PassThrough();
-        zip.on("error", (err: Error) => output.destroy(asPluginError(PLUGIN, err)));
-        zip.outputStream.on("error", (err: Error) => output.destroy(asPluginError(PLUGIN, err)));
-        for (const dir of dirs) {
-          zip.addEmptyDirectory(`${dir}/`, { mtime, mode: 0o40755, forceDosTimestamp: true });
-        }
-        for (const rel of paths) {
-          const file = byPath.get(rel)!;
-          zip.addReadStreamLazy(
-            rel,
-            { mtime, mode: 0o100644, compressionLevel: level, forceDosTimestamp: true, size: contentSize(file) },
-            (done) => {
-              try {
-                done(null, options.onBytes ? counted(openContents(file), options.onBytes) : openContents(file));
-              } catch (err) {
-                done(err as Error, undefined as never);
-              }
-            },
-          );
-        }
-        zip.end();
-        zip.outputStream.pipe(output);
-
+        const entries: ZipEntryInput[] = [
+          ...dirs.map((name) => ({ name, isDirectory: true, mode: 0o40755, size: 0 })),
+          ...paths.map((name) => {
+            const file = byPath.get(name)!;
+            return {
+              name,
+              isDirectory: false,
+              mode: 0o100644,
+              size: contentSize(file),
+              open: () => openContents(file),
+              read: () => readAllContents(file),
+            };
+          }),
+        ];
+        const contents = assembleZip(entries, {
+          dos,
+          level,
+          ...(options.parallel !== undefined && { parallel: options.parallel }),
+          ...(options.onBytes && { onBytes: options.onBytes }),
+        });
         const first = files[0]!;
-        const out = new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents: output });
-        cb(null, out);
+        cb(null, new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents }));
       } catch (err) {
         cb(asPluginError(PLUGIN, err));
       }

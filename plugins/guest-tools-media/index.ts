@@ -13,13 +13,12 @@ import { devicesCmd } from "../devices-cmd/index.js";
 import { findDeviceContract } from "../devices-cmd/discover.js";
 import { loadDeviceContract, type DeviceContract } from "../devices-cmd/contract.js";
 import { guestToolsLayout } from "../guest-tools-layout/index.js";
-import { manifest, type ContractRecord, type SigningPolicy } from "../manifest/index.js";
+import type { ContractRecord, SigningPolicy } from "../manifest/index.js";
 import { mediaImages } from "../media-images/index.js";
 import { normalizeArch } from "../normalize-arch/index.js";
 import { payloadPolicy } from "../payload-policy/index.js";
 import { canonicalJsonSha256 } from "../shared/canonical-json.js";
 import { userError } from "../shared/errors.js";
-import { contentSize } from "../shared/contents.js";
 import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
 import { guestToolsSrc } from "../tree-src/index.js";
@@ -114,21 +113,14 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
   };
 }
 
-/** A barrier after validation: counts the files and bytes, then starts the hashing phase. */
-function startHashing(progress: ProgressSink, onCount: (files: number) => void): Transform {
-  const files: Vinyl[] = [];
+/** Count the regular files passing by. */
+function countFiles(onCount: (files: number) => void): Transform {
+  let count = 0;
   return new Transform({
     objectMode: true,
     transform(file: Vinyl, _enc, cb) {
-      files.push(file);
-      cb();
-    },
-    flush(cb) {
-      const regular = files.filter((f) => !f.isDirectory() && !f.isNull());
-      onCount(regular.length);
-      progress.phase("hashing", regular.reduce((sum, f) => sum + contentSize(f), 0));
-      for (const file of files) this.push(file);
-      cb();
+      if (!file.isDirectory() && !file.isNull()) onCount(++count);
+      cb(null, file);
     },
   });
 }
@@ -193,19 +185,19 @@ async function build(options: GuestToolsMediaOptions, progress: ProgressSink): P
   await pipeline([
     source(options),
     ...checkStages(options, p),
-    startHashing(progress, (n) => (fileCount = n + 1)), // + manifest.json
-    manifest({
-      packageVersion: options.packageVersion ?? "0.0.0",
-      buildId: options.buildId ?? "local",
-      sourceDateEpoch: options.sourceDateEpoch ?? 0n,
-      signingPolicy,
-      packagingSpec: p.specRecord,
-      ...(p.contract && { deviceContract: p.contract.record }),
-      onBytes: (n) => progress.advance(n),
-    }),
+    countFiles((n) => (fileCount = n + 1)), // + manifest.json
     mediaImages({
       volumeId: options.volumeId ?? "AERO_GUEST_TOOLS",
       sourceDateEpoch: options.sourceDateEpoch ?? 0n,
+      // Hashed while the ISO and the zip are written: the manifest's size is known up front.
+      manifest: {
+        packageVersion: options.packageVersion ?? "0.0.0",
+        buildId: options.buildId ?? "local",
+        sourceDateEpoch: options.sourceDateEpoch ?? 0n,
+        signingPolicy,
+        packagingSpec: p.specRecord,
+        ...(p.contract && { deviceContract: p.contract.record }),
+      },
       progress,
     }),
     atomicDest(options.outDir, {

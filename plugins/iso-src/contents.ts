@@ -27,6 +27,30 @@ export class IsoExtentContents extends FileContents {
     return new IsoExtentContents(this.sourcePath, this.entryPath, this.extents, this.expectedSize ?? 0);
   }
 
+  override async readAll(): Promise<Buffer> {
+    const size = this.expectedSize ?? 0;
+    const buf = Buffer.allocUnsafe(size);
+    const handle = await open(this.sourcePath, "r");
+    try {
+      let at = 0;
+      for (const extent of this.extents) {
+        for (let done = 0; done < extent.length; ) {
+          const { bytesRead } = await handle.read(buf, at, extent.length - done, extent.offset + done);
+          if (bytesRead === 0) {
+            const err = new Error(`${this.sourcePath} ended before the end of "${this.entryPath}" (was the image changed?)`);
+            (err as NodeJS.ErrnoException).code = "EFILECHANGED";
+            throw err;
+          }
+          done += bytesRead;
+          at += bytesRead;
+        }
+      }
+      return buf.subarray(0, at);
+    } finally {
+      await handle.close();
+    }
+  }
+
   override _read(size: number): void {
     this.#next(Math.max(size, CHUNK)).catch((err: unknown) => this.destroy(err as Error));
   }

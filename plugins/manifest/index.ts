@@ -2,6 +2,11 @@
  * manifest(options): hash every file as it passes (streaming; bytes are never buffered for
  * Buffer or FileContents inputs) and add `manifest.json` listing each file's SHA-256 and size.
  * The manifest does not list itself.
+ *
+ * `startManifest(files, options)` is the same work for a known list of files: it returns the
+ * manifest's exact size at once (every SHA-256 is 64 hex digits, so the JSON's length is known
+ * before any hashing) and its bytes when hashing is done. mediaImages uses that to write the ISO
+ * and the zip while the files are still being hashed.
  */
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
@@ -9,7 +14,7 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import Vinyl from "vinyl";
 import { contentSize, materialize, openContents } from "../shared/contents.js";
-import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
+import { clampIsoEpoch, toEpoch, type Epoch } from "../shared/epoch.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
@@ -17,6 +22,7 @@ import {
   buildManifestJson,
   type ContractRecord,
   type InputRecord,
+  type ManifestDocumentInput,
   type ManifestFileEntry,
   type SigningPolicy,
 } from "./document.js";
@@ -69,21 +75,103 @@ export async function hashContents(file: Vinyl, onBytes?: (bytes: number) => voi
   return { sha256: hash.digest("hex"), size };
 }
 
-export function manifest(options: ManifestOptions = {}): Transform {
-  const fileName = options.fileName ?? "manifest.json";
+/** Options checked once, shared by the plugin and startManifest. */
+interface Resolved {
+  fileName: string;
+  epoch: Epoch;
+  document: Omit<ManifestDocumentInput, "files" | "deviceContract">;
+  deviceContract: ContractRecord | undefined;
+}
+
+function resolveOptions(options: ManifestOptions): Resolved {
   const signingPolicy = options.signingPolicy ?? "test";
   if (!SIGNING_POLICIES.includes(signingPolicy)) {
     throw userError(PLUGIN, `signingPolicy must be one of ${SIGNING_POLICIES.join(", ")}, got ${JSON.stringify(signingPolicy)}`);
   }
-  let epoch: bigint;
+  let epoch: Epoch;
   try {
     epoch = toEpoch(options.sourceDateEpoch);
   } catch (err) {
     throw userError(PLUGIN, (err as Error).message);
   }
+  return {
+    fileName: options.fileName ?? "manifest.json",
+    epoch,
+    deviceContract: options.deviceContract,
+    document: {
+      packageVersion: options.packageVersion ?? "0.0.0",
+      buildId: options.buildId ?? "local",
+      sourceDateEpoch: epoch,
+      signingPolicy,
+      certsRequired: options.certsRequired ?? signingPolicy === "test",
+      packagingSpec: options.packagingSpec,
+      packager: options.packager ?? PACKAGER,
+    },
+  };
+}
+
+function render(r: Resolved, entries: ManifestFileEntry[], contract: ContractRecord | undefined): Buffer {
+  return Buffer.from(buildManifestJson({ ...r.document, deviceContract: contract, files: entries }), "utf8");
+}
+
+function manifestVinyl(r: Resolved, like: Vinyl | undefined, contents: Buffer): Vinyl {
+  const cwd = like?.cwd ?? process.cwd();
+  const base = like?.base ?? cwd;
+  const out = new Vinyl({ cwd, base, path: path.join(base, r.fileName), contents });
+  out.stat = generatedStat(contents.length, clampIsoEpoch(r.epoch));
+  return out;
+}
+
+/** The contract a generated config/devices.cmd carries (set by devicesCmd). */
+function contractOf(file: Vinyl): ContractRecord | undefined {
+  return (file as Vinyl & { aeroDeviceContract?: ContractRecord }).aeroDeviceContract;
+}
+
+/** Hash one file (making a foreign stream re-readable first) and check its size. */
+async function entryFor(file: Vinyl, onBytes?: (bytes: number) => void): Promise<ManifestFileEntry> {
+  const rel = packagePath(file);
+  await materialize(file);
+  const expected = contentSize(file);
+  const { sha256, size } = await hashContents(file, onBytes);
+  if (size !== expected) throw userError(PLUGIN, `${rel}: read ${size} bytes but the file is ${expected} bytes long`, file.path);
+  return { path: rel, sha256, size };
+}
+
+export interface StartedManifest {
+  /** The manifest's exact size in bytes, known before hashing. */
+  size: number;
+  /** The manifest vinyl file, once every file is hashed. */
+  file: Promise<Vinyl>;
+}
+
+/**
+ * Hash a known list of files (regular files; directories and null files are ignored) into a
+ * manifest. The size is exact up front; the bytes come when hashing ends.
+ */
+export function startManifest(files: Vinyl[], options: ManifestOptions = {}): StartedManifest {
+  const r = resolveOptions(options);
+  const regular = files.filter((f) => !f.isDirectory() && !f.isNull());
+  const clash = regular.find((f) => packagePath(f) === r.fileName);
+  if (clash) throw userError(PLUGIN, `the input already contains ${r.fileName}, which this plugin generates; remove it from the inputs`, clash.path);
+  const contract = r.deviceContract ?? regular.map(contractOf).find((c) => c !== undefined);
+  const placeholder = regular.map((f) => ({ path: packagePath(f), sha256: "0".repeat(64), size: contentSize(f) }));
+  const size = render(r, placeholder, contract).length;
+  const file = (async () => {
+    const entries: ManifestFileEntry[] = [];
+    for (const f of regular) entries.push(await entryFor(f, options.onBytes));
+    const json = render(r, entries, contract);
+    if (json.length !== size) throw new Error(`internal error: manifest is ${json.length} bytes, predicted ${size}`);
+    return manifestVinyl(r, regular[0], json);
+  })();
+  file.catch(() => undefined); // the caller observes it
+  return { size, file };
+}
+
+export function manifest(options: ManifestOptions = {}): Transform {
+  const r = resolveOptions(options);
   const entries: ManifestFileEntry[] = [];
   let first: Vinyl | undefined;
-  let contract = options.deviceContract;
+  let contract = r.deviceContract;
 
   return new Transform({
     objectMode: true,
@@ -93,39 +181,21 @@ export function manifest(options: ManifestOptions = {}): Transform {
         return;
       }
       first ??= file;
-      const rel = packagePath(file);
-      if (rel === fileName) {
-        cb(userError(PLUGIN, `the input already contains ${fileName}, which this plugin generates; remove it from the inputs`, file.path));
+      if (packagePath(file) === r.fileName) {
+        cb(userError(PLUGIN, `the input already contains ${r.fileName}, which this plugin generates; remove it from the inputs`, file.path));
         return;
       }
-      const meta = (file as Vinyl & { aeroDeviceContract?: ContractRecord }).aeroDeviceContract;
-      if (meta && !contract) contract = meta;
-      (async () => {
-        await materialize(file); // foreign streams become Buffers so later writers can re-read them
-        const expected = contentSize(file);
-        const { sha256, size } = await hashContents(file, options.onBytes);
-        if (size !== expected) throw userError(PLUGIN, `${rel}: read ${size} bytes but the file is ${expected} bytes long`, file.path);
-        entries.push({ path: rel, sha256, size });
-      })().then(() => cb(null, file), (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)));
+      contract ??= contractOf(file);
+      entryFor(file, options.onBytes).then(
+        (entry) => {
+          entries.push(entry);
+          cb(null, file);
+        },
+        (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)),
+      );
     },
     flush(cb) {
-      const json = buildManifestJson({
-        packageVersion: options.packageVersion ?? "0.0.0",
-        buildId: options.buildId ?? "local",
-        sourceDateEpoch: epoch,
-        signingPolicy,
-        certsRequired: options.certsRequired ?? signingPolicy === "test",
-        packagingSpec: options.packagingSpec,
-        deviceContract: contract,
-        packager: options.packager ?? PACKAGER,
-        files: entries,
-      });
-      const cwd = first?.cwd ?? process.cwd();
-      const base = first?.base ?? cwd;
-      const mtime = clampIsoEpoch(epoch);
-      const out = new Vinyl({ cwd, base, path: path.join(base, fileName), contents: Buffer.from(json, "utf8") });
-      out.stat = generatedStat(out.contents!.length as number, mtime);
-      cb(null, out);
+      cb(null, manifestVinyl(r, first, render(r, entries, contract)));
     },
   });
 }

@@ -1,18 +1,26 @@
 /**
  * mediaImages(options): the fork at the end of a media build. Collects every packaged file,
- * then feeds the same sorted list to isoWriter() and deterministicZip() at once (the zip
+ * then writes the same sorted list with isoWriter() and deterministicZip() at once (the zip
  * compresses on libuv's thread pool while the ISO is written, so both cores work) and emits the
- * ISO, the zip and the manifest file. Contents are re-opened by each writer (see
- * shared/contents.ts), never buffered.
+ * two images plus manifest.json.
+ *
+ * With `options.manifest`, the manifest is made here too, while the images are written: its
+ * size is known before hashing (see startManifest), so both writers lay it out at once and read
+ * its bytes when they reach it. Without it, a manifest.json made upstream (by manifest()) is
+ * packaged and passed on. Contents are re-opened by each reader (see shared/contents.ts), never
+ * buffered.
  */
+import path from "node:path";
 import { Transform } from "node:stream";
-import type Vinyl from "vinyl";
+import Vinyl from "vinyl";
 import { deterministicZip } from "../deterministic-zip/index.js";
 import { isoWriter } from "../iso-writer/index.js";
-import { contentSize } from "../shared/contents.js";
+import { startManifest, type ManifestOptions } from "../manifest/index.js";
+import { contentSize, DeferredContents, materialize } from "../shared/contents.js";
 import { asPluginError } from "../shared/errors.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { packagePath, sortByPackagePath } from "../shared/paths.js";
+import { generatedStat } from "../shared/stat.js";
 
 const PLUGIN = "mediaImages";
 
@@ -27,6 +35,8 @@ export interface MediaImagesOptions {
   zipName?: string;
   /** Deflate level for the zip. Default 6. */
   compressionLevel?: number;
+  /** Make manifest.json here, concurrently with the images (see above). Default: not made here. */
+  manifest?: ManifestOptions;
   /** Package paths passed through besides the two images. Default ["manifest.json"]. */
   passThrough?: string[];
   /** Progress: a "writing ISO + zip" phase measured by the payload bytes the zip has read. */
@@ -34,7 +44,8 @@ export interface MediaImagesOptions {
 }
 
 export function mediaImages(options: MediaImagesOptions = {}): Transform {
-  const passThrough = new Set(options.passThrough ?? ["manifest.json"]);
+  const manifestName = options.manifest?.fileName ?? "manifest.json";
+  const passThrough = new Set(options.passThrough ?? [manifestName]);
   const files: Vinyl[] = [];
   return new Transform({
     objectMode: true,
@@ -43,30 +54,52 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
       cb();
     },
     flush(cb) {
-      const sorted = sortByPackagePath(files);
-      const progress = options.progress;
-      progress?.phase("writing ISO + zip", sorted.reduce((sum, f) => sum + contentSize(f), 0));
-      const iso = isoWriter({
-        ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
-        ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
-        fileName: options.isoName ?? "aero-guest-tools.iso",
-      });
-      const zip = deterministicZip({
-        ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
-        ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
-        ...(progress && { onBytes: (n: number) => progress.advance(n) }),
-        fileName: options.zipName ?? "aero-guest-tools.zip",
-      });
-      Promise.all([runWriter(iso, sorted), runWriter(zip, sorted)]).then(
-        ([isoOut, zipOut]) => {
-          for (const file of [...isoOut, ...zipOut]) this.push(file);
-          for (const file of sorted) if (passThrough.has(packagePath(file))) this.push(file);
-          cb();
-        },
-        (err: unknown) => cb(asPluginError(PLUGIN, err)),
-      );
+      (async () => {
+        // Streams that cannot be re-opened are read once into memory, before anyone reads them.
+        await Promise.all(files.map((f) => materialize(f)));
+        const media = sortByPackagePath([...files]);
+        let manifestFile: Promise<Vinyl> | undefined;
+        if (options.manifest) {
+          const started = startManifest(media, options.manifest);
+          manifestFile = started.file;
+          media.push(deferredManifest(media[0], manifestName, started.size, started.file));
+          sortByPackagePath(media);
+        }
+        const progress = options.progress;
+        progress?.phase("writing ISO + zip", media.reduce((sum, f) => sum + contentSize(f), 0));
+        const iso = isoWriter({
+          ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
+          ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
+          fileName: options.isoName ?? "aero-guest-tools.iso",
+        });
+        const zip = deterministicZip({
+          ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
+          ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
+          fileName: options.zipName ?? "aero-guest-tools.zip",
+          ...(progress && { onBytes: (n: number) => progress.advance(n) }),
+        });
+        const [isoOut, zipOut] = await Promise.all([runWriter(iso, media), runWriter(zip, media)]);
+        for (const file of [...isoOut, ...zipOut]) this.push(file);
+        if (manifestFile) {
+          // Emitted once hashing is done; a hashing error fails the build here and in the images.
+          this.push(await manifestFile);
+        } else {
+          for (const file of media) if (passThrough.has(packagePath(file))) this.push(file);
+        }
+      })().then(() => cb(), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
   });
+}
+
+/** A stand-in for manifest.json with its final size, whose bytes arrive when hashing ends. */
+function deferredManifest(like: Vinyl | undefined, name: string, size: number, file: Promise<Vinyl>): Vinyl {
+  const cwd = like?.cwd ?? process.cwd();
+  const base = like?.base ?? cwd;
+  const bytes = file.then((f) => f.contents as Buffer);
+  bytes.catch(() => undefined);
+  const out = new Vinyl({ cwd, base, path: path.join(base, name), contents: new DeferredContents(bytes) });
+  out.stat = generatedStat(size, new Date(0));
+  return out;
 }
 
 /** Write files into a one-shot writer plugin and collect what it emits. */
@@ -84,4 +117,3 @@ function runWriter(writer: Transform, files: Vinyl[]): Promise<Vinyl[]> {
     })().catch(reject);
   });
 }
-

@@ -4,14 +4,15 @@
  * Hashing, the ISO and the zip each need a file's bytes. Buffers are simply reused. Files
  * read from disk by our sources carry a `FileContents` stream, which opens the file lazily on
  * first read and can be re-opened any number of times (the OS page cache serves the re-reads),
- * so the payload is never held in memory. Any other stream can be read once only; the
+ * so the payload is never held in memory (DeferredContents likewise re-open bytes that are still
+ * being produced). Any other stream can be read once only; the
  * `materialize` helper turns it into a Buffer for consumers that must re-read it.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type Vinyl from "vinyl";
 
-const CHUNK = 256 * 1024;
+const CHUNK = 64 * 1024;
 
 /** A lazily opened, re-openable read stream over one file on disk. */
 export class FileContents extends Readable {
@@ -29,6 +30,26 @@ export class FileContents extends Readable {
   /** A fresh stream over the same file, starting at byte 0. */
   reopen(): FileContents {
     return new FileContents(this.sourcePath, this.expectedSize);
+  }
+
+  /** All bytes in one buffer, read in place (no per-chunk buffers); checks the listed size. */
+  async readAll(): Promise<Buffer> {
+    const handle = await open(this.sourcePath, "r");
+    try {
+      const size = this.expectedSize ?? (await handle.stat()).size;
+      const buf = Buffer.allocUnsafe(size);
+      let offset = 0;
+      while (offset < size) {
+        const { bytesRead } = await handle.read(buf, offset, size - offset, offset);
+        if (bytesRead === 0) throw changedError(this.sourcePath, size, offset);
+        offset += bytesRead;
+      }
+      const { bytesRead: extra } = await handle.read(Buffer.alloc(1), 0, 1, size);
+      if (extra > 0) throw changedError(this.sourcePath, size, size + 1);
+      return buf;
+    } finally {
+      await handle.close();
+    }
   }
 
   override _read(size: number): void {
@@ -73,13 +94,53 @@ function changedError(path: string, expected: number, got: number): Error {
   return err;
 }
 
+/**
+ * Re-openable contents whose bytes are produced later (e.g. a manifest still being hashed):
+ * each stream waits for the promise, then yields the bytes. The size must be known up front
+ * and set as the vinyl's stat.size.
+ */
+export class DeferredContents extends Readable {
+  readonly bytes: Promise<Buffer>;
+  #started = false;
+
+  constructor(bytes: Promise<Buffer>) {
+    super();
+    this.bytes = bytes;
+  }
+
+  reopen(): DeferredContents {
+    return new DeferredContents(this.bytes);
+  }
+
+  override _read(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.bytes.then(
+      (buf) => {
+        if (buf.length) this.push(buf);
+        this.push(null);
+      },
+      (err: unknown) => this.destroy(err as Error),
+    );
+  }
+}
+
+/** Contents that hand out a fresh stream on demand. */
+interface Reopenable {
+  reopen(): Readable;
+}
+
+function reopenable(contents: unknown): contents is Reopenable {
+  return contents instanceof FileContents || contents instanceof DeferredContents;
+}
+
 const consumed = new WeakSet<object>();
 
 /** A fresh readable stream of the file's bytes. Foreign streams can be opened only once. */
 export function openContents(file: Vinyl): Readable {
   const contents = file.contents;
   if (Buffer.isBuffer(contents)) return Readable.from(contents.length ? [contents] : [], { objectMode: false });
-  if (contents instanceof FileContents) return contents.reopen();
+  if (reopenable(contents)) return contents.reopen();
   if (contents && typeof (contents as NodeJS.ReadableStream).pipe === "function") {
     if (consumed.has(contents)) {
       throw new Error(`the contents stream of ${file.relative} was already read; materialize() it first`);
@@ -92,7 +153,7 @@ export function openContents(file: Vinyl): Readable {
 
 /** True when the bytes can be read again without buffering them (Buffer or FileContents). */
 export function isReopenable(file: Vinyl): boolean {
-  return Buffer.isBuffer(file.contents) || file.contents instanceof FileContents;
+  return Buffer.isBuffer(file.contents) || reopenable(file.contents);
 }
 
 /** Size in bytes: the Buffer's length, or `file.stat.size` for streams. */
@@ -108,6 +169,7 @@ export function contentSize(file: Vinyl): number {
 /** Read all bytes into a Buffer (for small files such as INFs, or to make a foreign stream re-readable). */
 export async function readAllContents(file: Vinyl, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
   if (Buffer.isBuffer(file.contents)) return file.contents;
+  if (file.contents instanceof FileContents && (file.contents.expectedSize ?? 0) <= maxBytes) return file.contents.readAll();
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of openContents(file)) {

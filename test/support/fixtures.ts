@@ -3,7 +3,7 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SHARED = path.resolve(REPO, "../shared/reference");
@@ -37,12 +37,12 @@ const GULP_BIN = path.join(REPO, "node_modules/gulp/bin/gulp.js");
 
 /**
  * Run `gulp <args>` with this repo's gulpfile in a real child process. gulp-cli finds .gulp.cjs
- * (which loads tsx) only in its working directory, so for other working directories the child
- * gets tsx's loader directly, as .gulp.cjs would give it.
+ * (which preloads tsx) only in its working directory, so the child gets tsx's hook directly,
+ * as .gulp.cjs would give it.
  */
 export function runGulp(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  const tsx = pathToFileURL(path.join(REPO, "node_modules/tsx/dist/loader.mjs")).href;
-  return spawnSync(process.execPath, ["--import", tsx, GULP_BIN, "--gulpfile", path.join(REPO, "gulpfile.ts"), "--cwd", options.cwd ?? REPO, ...args], {
+  const tsx = path.join(REPO, "node_modules/tsx/dist/cjs/index.cjs");
+  return spawnSync(process.execPath, ["--require", tsx, GULP_BIN, "--gulpfile", path.join(REPO, "gulpfile.ts"), "--cwd", options.cwd ?? REPO, ...args], {
     encoding: "utf8",
     env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", ...options.env },
     timeout: 300_000,
