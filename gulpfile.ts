@@ -10,10 +10,26 @@
 import type { TaskFunction } from "gulp";
 import gulp from "gulp";
 import log from "fancy-log";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { atomicDest } from "./plugins/atomic-dest/index.js";
 import { buildGuestToolsMedia, validateGuestToolsMedia } from "./plugins/guest-tools-media/index.js";
+import { listIso } from "./plugins/iso-src/index.js";
+import { isoWriter } from "./plugins/iso-writer/index.js";
+import { payloadPolicy } from "./plugins/payload-policy/index.js";
+import { treeSrc } from "./plugins/tree-src/index.js";
 import { userError } from "./plugins/shared/errors.js";
 import { cliProgressSink } from "./tasks/progress.js";
-import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseGuestToolsFlags } from "./tasks/flags.js";
+import {
+  FlagError,
+  GUEST_TOOLS_FLAGS,
+  ISO_FLAGS,
+  ISO_LS_FLAGS,
+  flagDocs,
+  parseGuestToolsFlags,
+  parseIsoFlags,
+  parseIsoLsFlags,
+} from "./tasks/flags.js";
 
 const { series } = gulp;
 
@@ -51,5 +67,26 @@ export const validate: TaskFunction = async () => {
 validate.displayName = "validate";
 validate.description = "Run every check of guest-tools and write nothing (exit 0 when the inputs would package)";
 validate.flags = flagDocs(GUEST_TOOLS_FLAGS);
+
+export const iso: TaskFunction = () => {
+  const flags = readFlags("iso", () => parseIsoFlags(process.argv.slice(2)));
+  return pipeline(
+    treeSrc(flags.inDir),
+    payloadPolicy({ profile: "staged" }),
+    isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso) }),
+    atomicDest(path.dirname(path.resolve(flags.outIso))),
+  );
+};
+iso.displayName = "iso";
+iso.description = "Write a deterministic ISO9660 + Joliet image of any staged folder (hidden files and OS metadata skipped)";
+iso.flags = flagDocs(ISO_FLAGS);
+
+export const isoLs: TaskFunction = async () => {
+  const flags = readFlags("iso-ls", () => parseIsoLsFlags(process.argv.slice(2)));
+  for (const file of await listIso(flags.iso)) process.stdout.write(`${file}\n`);
+};
+isoLs.displayName = "iso-ls";
+isoLs.description = "Print the path of every file in an ISO image (Joliet names), one per line, sorted; add --silent for the list alone";
+isoLs.flags = flagDocs(ISO_LS_FLAGS);
 
 export default series(guestTools);

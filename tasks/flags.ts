@@ -134,13 +134,7 @@ export function parseGuestToolsFlags(argv: string[], env: NodeJS.ProcessEnv = pr
     : policyEnv !== undefined
       ? parseSigningPolicy(policyEnv, "AERO_GUEST_TOOLS_SIGNING_POLICY")
       : "test";
-  const epochFlag = v.get("source-date-epoch") as string | undefined;
-  const epochEnv = env.SOURCE_DATE_EPOCH;
-  const sourceDateEpoch = epochFlag !== undefined
-    ? parseEpochFlag(epochFlag, "--source-date-epoch")
-    : epochEnv !== undefined && epochEnv !== ""
-      ? parseEpochFlag(epochEnv, "SOURCE_DATE_EPOCH")
-      : 0n;
+  const sourceDateEpoch = epochFrom(v, env);
   return {
     driversDir: str("drivers-dir", "drivers-sample/drivers"),
     guestToolsDir: str("guest-tools-dir", "drivers-sample/guest-tools"),
@@ -159,4 +153,50 @@ export function parseGuestToolsFlags(argv: string[], env: NodeJS.ProcessEnv = pr
 /** `gulp --tasks` shows these under each task. */
 export function flagDocs(specs: FlagSpec[]): Record<string, string> {
   return Object.fromEntries(specs.map((s) => [`--${s.name}${s.type === "string" ? " VALUE" : ""}`, s.description]));
+}
+
+export const ISO_FLAGS: FlagSpec[] = [
+  { name: "in-dir", type: "string", description: "folder to put in the image (required)" },
+  { name: "out-iso", type: "string", description: "image file to write; its folder is created (required)" },
+  { name: "volume-id", type: "string", description: "volume label, A-Z 0-9 _ space, at most 32 characters (required)" },
+  { name: "source-date-epoch", type: "string", description: "timestamp of every record (default env SOURCE_DATE_EPOCH, else 0)" },
+];
+
+export interface IsoFlags {
+  inDir: string;
+  outIso: string;
+  volumeId: string;
+  sourceDateEpoch: Epoch;
+}
+
+function required(v: Map<string, string | true>, name: string, specs: FlagSpec[]): string {
+  const value = v.get(name);
+  if (typeof value !== "string") {
+    const needed = specs.filter((s) => s.description.includes("(required)")).map((s) => `--${s.name}`).join(", ");
+    throw new FlagError(`--${name} is required (this task needs ${needed})`);
+  }
+  return value;
+}
+
+function epochFrom(v: Map<string, string | true>, env: NodeJS.ProcessEnv): Epoch {
+  const flag = v.get("source-date-epoch") as string | undefined;
+  if (flag !== undefined) return parseEpochFlag(flag, "--source-date-epoch");
+  const fromEnv = env.SOURCE_DATE_EPOCH;
+  return fromEnv !== undefined && fromEnv !== "" ? parseEpochFlag(fromEnv, "SOURCE_DATE_EPOCH") : 0n;
+}
+
+export function parseIsoFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): IsoFlags {
+  const v = parseFlags(argv, ISO_FLAGS);
+  return {
+    inDir: required(v, "in-dir", ISO_FLAGS),
+    outIso: required(v, "out-iso", ISO_FLAGS),
+    volumeId: required(v, "volume-id", ISO_FLAGS),
+    sourceDateEpoch: epochFrom(v, env),
+  };
+}
+
+export const ISO_LS_FLAGS: FlagSpec[] = [{ name: "iso", type: "string", description: "image to list (required)" }];
+
+export function parseIsoLsFlags(argv: string[]): { iso: string } {
+  return { iso: required(parseFlags(argv, ISO_LS_FLAGS), "iso", ISO_LS_FLAGS) };
 }

@@ -19,10 +19,11 @@ import { packagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver } from "../validate-spec/drivers.js";
 import { loadSpec, loadSpecFile, type DriverSpec, type PackagingSpec } from "../validate-spec/spec.js";
-import { classifyPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist } from "./rules.js";
+import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist } from "./rules.js";
 
 export {
   classifyPath,
+  classifyStagedPath,
   compileAllowlist,
   findCaseCollisions,
   windowsNameProblem,
@@ -42,6 +43,12 @@ export interface PayloadPolicyOptions {
   spec?: PackagingSpec | string | object;
   /** Shared report: problems and skipped files are added here instead of failing the stream. */
   report?: ProblemReport;
+  /**
+   * "media" (default): every rule above. "staged": for a folder that already is a media tree
+   * (the `iso` task): symlinks, non-UTF-8 names, duplicate and case-colliding paths are refused,
+   * hidden files and OS metadata skipped, nothing else judged.
+   */
+  profile?: "media" | "staged";
 }
 
 /** A vinyl file with the extra fields our tree source may set. */
@@ -63,6 +70,7 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
     return `${name} (${parts[1]})`;
   };
 
+  const staged = options.profile === "staged";
   const report = options.report ?? new ProblemReport();
   const errors: Problem[] = [];
   const fail = (problem: Omit<Problem, "group">) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
@@ -111,7 +119,7 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
       return false;
     }
     // On POSIX a backslash is an ordinary name character, which packagePath would turn into a separator.
-    if (path.sep === "/") {
+    if (path.sep === "/" && !staged) {
       for (const component of file.relative.split("/")) {
         if (component.includes("\\")) {
           fail({
@@ -124,7 +132,7 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
         }
       }
     }
-    const verdict = classifyPath(p, allowlistFor);
+    const verdict = staged ? classifyStagedPath(p) : classifyPath(p, allowlistFor);
     if (verdict.action === "refuse") {
       fail({ rule: verdict.rule, path: p, message: verdict.message, hint: verdict.hint });
       return false;

@@ -76,6 +76,20 @@ export function driverTreePath(path: string): { dir: string; rel: string } | nul
  * component → OS metadata file → build artifact (driver directories and tools/, unless the
  * driver's allowlist re-includes it) → Windows-invalid name.
  */
+/**
+ * The rules for a folder that is already a staged media tree (`gulp iso`, like the Rust aero_iso):
+ * only hidden files and OS metadata are left out; nothing else is judged.
+ */
+export function classifyStagedPath(path: string): Verdict {
+  const parts = path.split("/");
+  const name = parts[parts.length - 1]!;
+  const hidden = parts.find((c) => c.startsWith("."));
+  if (hidden !== undefined) return { action: "skip", reason: `hidden ${hidden === name ? "file" : `folder ${hidden}`}` };
+  if (parts.some((c) => asciiLower(c) === "__macosx")) return { action: "skip", reason: "macOS metadata folder __MACOSX" };
+  if (OS_METADATA_NAMES.has(asciiLower(name))) return { action: "skip", reason: `Windows shell metadata file ${name}` };
+  return { action: "keep" };
+}
+
 export function classifyPath(path: string, allowlistFor?: (driverDir: string) => Allowlist | undefined): Verdict {
   const parts = path.split("/");
   const name = parts[parts.length - 1]!;
