@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { Transform, Writable, type Readable } from "node:stream";
+import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Vinyl from "vinyl";
 import { atomicDest } from "../atomic-dest/index.js";
@@ -28,7 +28,15 @@ import { validateSpec } from "../validate-spec/index.js";
 const PLUGIN = "guestToolsMedia";
 
 export interface GuestToolsMediaOptions {
+  /** `x86/<driver>/**` and `amd64/<driver>/**`. Not read when driversSource is given. */
   driversDir: string;
+  /**
+   * Driver files from somewhere else (e.g. virtioWinDrivers() reading an ISO): vinyl files with
+   * relative paths `x86/<driver>/...` or `drivers/<arch>/<driver>/...`. Replaces driversDir.
+   */
+  driversSource?: () => Readable;
+  /** More files to package (e.g. licenses/virtio-win/**); they pass the same checks. */
+  extraFiles?: () => Readable;
   guestToolsDir: string;
   /** Path of the packaging spec JSON. */
   spec: string;
@@ -140,12 +148,24 @@ function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] 
   ];
 }
 
+/** The guest-tools tree, then the drivers (from driversDir or driversSource), then extraFiles. */
 function source(options: GuestToolsMediaOptions): Readable {
-  return guestToolsSrc({
-    driversDir: options.driversDir,
-    guestToolsDir: options.guestToolsDir,
-    ...(options.cwd !== undefined && { cwd: options.cwd }),
-  });
+  const parts: Array<() => Readable> = [
+    () =>
+      guestToolsSrc({
+        ...(options.driversSource === undefined && { driversDir: options.driversDir }),
+        guestToolsDir: options.guestToolsDir,
+        ...(options.cwd !== undefined && { cwd: options.cwd }),
+      }),
+  ];
+  if (options.driversSource) parts.push(options.driversSource);
+  if (options.extraFiles) parts.push(options.extraFiles);
+  return Readable.from(
+    (async function* () {
+      for (const part of parts) yield* part();
+    })(),
+    { objectMode: true },
+  );
 }
 
 /** Run every check and write nothing. Resolves with the number of files that would be packaged. */

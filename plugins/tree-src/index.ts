@@ -53,8 +53,8 @@ export function treeSrc(root: string, options: TreeSrcOptions = {}): Readable {
 }
 
 export interface GuestToolsSrcOptions extends TreeSrcOptions {
-  /** `x86/<driver>/**` and `amd64/<driver>/**` (or win32, i386, x64, x86_64, x86-64). */
-  driversDir: string;
+  /** `x86/<driver>/**` and `amd64/<driver>/**` (or win32, i386, x64, x86_64, x86-64). Optional. */
+  driversDir?: string | undefined;
   /** Setup scripts, config/, certs/, licenses/, tools/, drivers/README.md. */
   guestToolsDir: string;
 }
@@ -66,16 +66,17 @@ export interface GuestToolsSrcOptions extends TreeSrcOptions {
 export function guestToolsSrc(options: GuestToolsSrcOptions): Readable {
   const cwd = options.cwd ?? process.cwd();
   const toolsBase = path.resolve(cwd, options.guestToolsDir);
-  const driversBase = path.resolve(cwd, options.driversDir);
+  const driversBase = options.driversDir === undefined ? undefined : path.resolve(cwd, options.driversDir);
   return Readable.from(generate(async function* () {
     await requireDirectory(toolsBase, options.guestToolsDir, "guest-tools dir (--guest-tools-dir)");
-    await requireDirectory(driversBase, options.driversDir, "drivers dir (--drivers-dir)");
+    if (driversBase !== undefined) await requireDirectory(driversBase, options.driversDir!, "drivers dir (--drivers-dir)");
     const single = [...GUEST_TOOLS_ROOT_FILES, "drivers/README.md"];
     for (const rel of single) {
       const file = await entryAt(toolsBase, rel, cwd);
       if (file && !file.isDirectory()) yield file;
     }
     for (const folder of GUEST_TOOLS_FOLDERS) yield* folderEntries(toolsBase, folder, cwd);
+    if (driversBase === undefined) return;
     const archNames = new Set<string>(ARCH_FOLDERS);
     for (const entry of await readdirSorted(driversBase)) {
       if (archNames.has(asciiLower(entry))) yield* folderEntries(driversBase, entry, cwd);
