@@ -14,8 +14,22 @@ function npm(args: string[], cwd: string): string {
   return r.stdout;
 }
 
-const GULPFILE_BODY = `
+/** Like the README's example: the manifest made by mediaImages, the checks in front. */
+const ESM_BODY = `
 export function media() {
+  return pipeline(
+    gulp.src("drivers/**", { base: "drivers", encoding: false, dot: true }),
+    normalizeArch(),
+    payloadPolicy(),
+    mediaImages({ volumeId: "CONSUMER", sourceDateEpoch: 1700000000, manifest: { packageVersion: "7.0.0", signingPolicy: "none" } }),
+    atomicDest("out"),
+  );
+}
+`;
+
+/** The manifest made by its own plugin upstream of mediaImages. */
+const CJS_BODY = `
+exports.media = function media() {
   return pipeline(
     gulp.src("drivers/**", { base: "drivers", encoding: false }),
     normalizeArch(),
@@ -23,7 +37,7 @@ export function media() {
     mediaImages({ volumeId: "CONSUMER", sourceDateEpoch: 1700000000 }),
     atomicDest("out"),
   );
-}
+};
 `;
 
 describe("the npm package", function () {
@@ -49,7 +63,7 @@ describe("the npm package", function () {
   }
 
   it("works from an ESM gulpfile, splicing the plugins into a larger pipeline", () => {
-    writeFileSync(path.join(consumer, "gulpfile.mjs"), `import gulp from "gulp";\nimport { pipeline } from "node:stream/promises";\nimport { normalizeArch, manifest, mediaImages, atomicDest } from "gulp-aero-guest-tools";\n${GULPFILE_BODY}`);
+    writeFileSync(path.join(consumer, "gulpfile.mjs"), `import gulp from "gulp";\nimport { pipeline } from "node:stream/promises";\nimport { normalizeArch, payloadPolicy, mediaImages, atomicDest } from "gulp-aero-guest-tools";\n${ESM_BODY}`);
     gulp("gulpfile.mjs");
     const m = JSON.parse(readFileSync(path.join(consumer, "out/manifest.json"), "utf8"));
     assert.equal(m.package.version, "7.0.0");
@@ -59,9 +73,11 @@ describe("the npm package", function () {
   });
 
   it("works from a CommonJS gulpfile", () => {
-    writeFileSync(path.join(consumer, "gulpfile.cjs"), `const gulp = require("gulp");\nconst { pipeline } = require("node:stream/promises");\nconst { normalizeArch, manifest, mediaImages, atomicDest } = require("gulp-aero-guest-tools");\n${GULPFILE_BODY.replace("export function media", "exports.media = function media")}`);
+    writeFileSync(path.join(consumer, "gulpfile.cjs"), `const gulp = require("gulp");\nconst { pipeline } = require("node:stream/promises");\nconst { normalizeArch, manifest, mediaImages, atomicDest } = require("gulp-aero-guest-tools");\n${CJS_BODY}`);
+    const esmManifest = readFileSync(path.join(consumer, "out/manifest.json"));
     gulp("gulpfile.cjs");
-    assert.ok(readFileSync(path.join(consumer, "out/aero-guest-tools.zip")).length > 0);
+    assert.ok(readFileSync(path.join(consumer, "out/manifest.json")).equals(esmManifest), "both ways give the same manifest");
+    run("unzip", ["-tq", path.join(consumer, "out/aero-guest-tools.zip")]);
   });
 
   it("ships TypeScript types that a consumer's tsc accepts", () => {

@@ -60,7 +60,8 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         const media = sortByPackagePath([...files]);
         let manifestFile: Promise<Vinyl> | undefined;
         if (options.manifest) {
-          const started = startManifest(media, options.manifest);
+          // The manifest records the images' epoch unless told otherwise.
+          const started = startManifest(media, { sourceDateEpoch: options.sourceDateEpoch ?? 0, ...options.manifest });
           manifestFile = started.file;
           media.push(deferredManifest(media[0], manifestName, started.size, started.file));
           sortByPackagePath(media);
