@@ -4,10 +4,10 @@
  * Problems go to options.report when given (a later gate fails once with everything), else this
  * plugin fails the stream itself.
  */
-import { Transform } from "node:stream";
+import type { Transform } from "node:stream";
 import log from "fancy-log";
-import type Vinyl from "vinyl";
 import type { SigningPolicy } from "../manifest/document.js";
+import { collectThenFinish } from "../shared/barrier.js";
 import { userError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
 import { ProblemReport } from "../shared/report.js";
@@ -28,33 +28,18 @@ export interface GuestToolsLayoutOptions {
 
 export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transform {
   const signingPolicy = options.signingPolicy ?? "test";
-  const files: Vinyl[] = [];
-  return new Transform({
-    objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      files.push(file);
-      cb();
-    },
-    flush(cb) {
-      const regular = files.filter((f) => !f.isDirectory());
-      const result = checkGuestToolsLayout({
-        files: regular.map(packagePath),
-        signingPolicy,
-        certsOutsideTest: options.certsOutsideTest ?? "refuse",
-      });
-      for (const note of result.notes) log(note);
-      const report = new ProblemReport();
-      for (const problem of result.errors) report.error(problem);
-      for (const [path, reason] of result.dropped) report.skipped.push({ path, reason });
-      if (options.report) options.report.absorb(report);
-      else if (!report.ok) {
-        cb(userError(PLUGIN, report.formatErrors()));
-        return;
-      }
-      for (const file of files) {
-        if (!result.dropped.has(packagePath(file))) this.push(file);
-      }
-      cb();
-    },
+  return collectThenFinish(PLUGIN, (files) => {
+    const result = checkGuestToolsLayout({
+      files: files.filter((f) => !f.isDirectory()).map(packagePath),
+      signingPolicy,
+      certsOutsideTest: options.certsOutsideTest ?? "refuse",
+    });
+    for (const note of result.notes) log(note);
+    const report = new ProblemReport();
+    for (const problem of result.errors) report.error(problem);
+    for (const [path, reason] of result.dropped) report.skipped.push({ path, reason });
+    if (options.report) options.report.absorb(report);
+    else if (!report.ok) throw userError(PLUGIN, report.formatErrors());
+    return files.filter((file) => !result.dropped.has(packagePath(file)));
   });
 }

@@ -11,6 +11,7 @@ import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
 import { contentSize, openContents } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
+import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { asPluginError, userError, PluginError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
@@ -35,25 +36,7 @@ export interface IsoWriterOptions {
 
 export function isoWriter(options: IsoWriterOptions = {}): Transform {
   const { date, volumeId, fileName } = checkOptions(options);
-  const files: Vinyl[] = [];
-  return new Transform({
-    objectMode: true,
-    transform(file: Vinyl, _encoding, callback) {
-      if (!Vinyl.isVinyl(file)) return callback(userError(PLUGIN, "expected vinyl files"));
-      if (!file.isDirectory() && !file.isNull()) files.push(file);
-      callback();
-    },
-    flush(callback) {
-      let image: Vinyl;
-      try {
-        image = buildImageFile(files, { date, volumeId }, fileName);
-      } catch (err) {
-        return callback(asPluginError(PLUGIN, err));
-      }
-      this.push(image);
-      callback();
-    },
-  });
+  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName)], isRegularFile);
 }
 
 function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string; fileName: string } {

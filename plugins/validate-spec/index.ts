@@ -10,12 +10,13 @@
  * `config/devices.cmd` are read.
  */
 import path from "node:path";
-import { Transform } from "node:stream";
+import type { Transform } from "node:stream";
 import log from "fancy-log";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
 import { materialize, readAllContents } from "../shared/contents.js";
-import { asPluginError, userError } from "../shared/errors.js";
+import { collectThenFinish } from "../shared/barrier.js";
+import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
@@ -78,23 +79,7 @@ type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
  */
 export function validateSpec(specOrPath: string | PackagingSpec | object, options: ValidateSpecOptions = {}): Transform {
   const spec = typeof specOrPath === "string" ? loadSpecFile(specOrPath) : loadSpec(specOrPath);
-  const files: TreeFile[] = [];
-  return new Transform({
-    objectMode: true,
-    transform(file: TreeFile, _enc, cb) {
-      files.push(file);
-      cb();
-    },
-    flush(cb) {
-      check(spec, files, options).then(
-        (out) => {
-          for (const f of out) this.push(f);
-          cb();
-        },
-        (err: unknown) => cb(asPluginError(PLUGIN, err)),
-      );
-    },
-  });
+  return collectThenFinish(PLUGIN, (files) => check(spec, files, options));
 }
 
 async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions): Promise<Vinyl[]> {
