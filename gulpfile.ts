@@ -89,4 +89,5 @@ isoLs.displayName = "iso-ls";
 isoLs.description = "Print the path of every file in an ISO image (Joliet names), one per line, sorted; add --silent for the list alone";
 isoLs.flags = flagDocs(ISO_LS_FLAGS);
 
+export { guestToolsVirtioWin } from "./tasks/virtio-win.js";
 export default series(guestTools);

@@ -32,7 +32,7 @@ describe("packaging spec loading", () => {
   after(cleanupTempDirs);
 
   describe("the specs shipped in specs/", () => {
-    const specFiles = readdirSync(SPECS).filter((f) => f.endsWith(".json") && f !== "packaging-spec.schema.json");
+    const specFiles = readdirSync(SPECS).filter((f) => f.endsWith(".json") && f !== "packaging-spec.schema.json" && !f.startsWith("windows-device-contract"));
 
     it("include a copy of every reference spec", () => {
       for (const f of readdirSync(REFERENCE_SPECS)) assert.ok(specFiles.includes(f), `specs/${f} is missing`);
