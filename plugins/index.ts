@@ -25,6 +25,7 @@ export * from "./atomic-dest/index.js";
 
 // The whole build
 export * from "./guest-tools-media/index.js";
+export * from "./virtio-win/index.js";
 
 // Shared helpers
 export { ProblemReport, type Problem, type SkippedFile } from "./shared/report.js";
