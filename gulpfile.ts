@@ -90,4 +90,5 @@ isoLs.description = "Print the path of every file in an ISO image (Joliet names)
 isoLs.flags = flagDocs(ISO_LS_FLAGS);
 
 export { guestToolsVirtioWin } from "./tasks/virtio-win.js";
+export { watch } from "./tasks/watch.js";
 export default series(guestTools);

@@ -26,6 +26,7 @@ export * from "./atomic-dest/index.js";
 // The whole build
 export * from "./guest-tools-media/index.js";
 export * from "./virtio-win/index.js";
+export { BuildCache, contentsIdentity, isRacy, type BuildCacheOptions, type BuildCacheStats } from "./build-cache/index.js";
 
 // Shared helpers
 export { ProblemReport, type Problem, type SkippedFile } from "./shared/report.js";

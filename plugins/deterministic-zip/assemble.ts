@@ -4,6 +4,11 @@
  * output stays in entry order. Each entry's compressed bytes depend only on its own contents,
  * so the archive is the same whatever the parallelism. Memory is bounded: an entry compressed
  * ahead of its turn buffers at most `aheadBytes` before its input pauses.
+ *
+ * With `options.cache`, an entry carrying a `cacheKey` is written from its remembered compressed
+ * bytes when the cache has them (no read, no deflate), and remembered after it is compressed
+ * otherwise. The same property makes that safe: an entry's bytes depend only on its contents and
+ * the level, so a cached entry is exactly what compressing it again would give.
  */
 import { PassThrough, Readable, Transform, pipeline } from "node:stream";
 import zlib from "node:zlib";
@@ -29,6 +34,31 @@ export interface ZipEntryInput {
   open?: () => Readable;
   /** All the file's bytes at once (optional; used for small entries when given). */
   read?: () => Promise<Buffer>;
+  /**
+   * Identity of the file's contents (path, size, mtime, inode...), for options.cache. The caller
+   * promises that equal keys mean equal bytes; entries without one are never cached.
+   */
+  cacheKey?: string;
+}
+
+/** One compressed file entry, as remembered between builds. */
+export interface CachedZipEntry {
+  /** Deflate level the bytes were made with. */
+  level: number;
+  crc: number;
+  /** Uncompressed size. */
+  size: number;
+  /** The raw deflate bytes (a copy of exactly this size: slices would pin zlib's larger buffers). */
+  data: Buffer;
+}
+
+/** Where compressed entries are remembered; see plugins/build-cache. */
+export interface ZipEntryCache {
+  /** The entry made for this key at this level, if remembered. */
+  getZipEntry(key: string, level: number): CachedZipEntry | undefined;
+  /** Whether an entry of this uncompressed size may be kept (checked before collecting its bytes). */
+  canKeepZipEntry(size: number): boolean;
+  setZipEntry(key: string, entry: CachedZipEntry): void;
 }
 
 export interface AssembleOptions {
@@ -42,6 +72,8 @@ export interface AssembleOptions {
   onBytes?: (bytes: number) => void;
   /** Test hook: write every file entry with ZIP64 sizes. */
   forceZip64?: boolean;
+  /** Remembered compressed entries, looked up by ZipEntryInput.cacheKey. */
+  cache?: ZipEntryCache;
 }
 
 interface Compressed {
@@ -115,6 +147,13 @@ function compressStreaming(entry: ZipEntryInput, options: AssembleOptions): Comp
   return { data, result };
 }
 
+/** A remembered entry for this file at this level, when its size still matches. */
+function cachedEntry(e: ZipEntryInput, options: AssembleOptions): CachedZipEntry | undefined {
+  if (e.cacheKey === undefined || !options.cache) return undefined;
+  const hit = options.cache.getZipEntry(e.cacheKey, options.level);
+  return hit && hit.level === options.level && hit.size === e.size ? hit : undefined;
+}
+
 /** The zip's bytes. Errors (an unreadable or changed file) surface as a stream error. */
 export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions): Readable {
   const parallel = Math.max(1, options.parallel ?? 2);
@@ -125,6 +164,7 @@ export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions):
   async function* generate(): AsyncGenerator<Buffer> {
     const central: CentralEntry[] = [];
     const jobs = new Map<number, Compressed>();
+    const hits = new Map<number, CachedZipEntry>();
     let next = 0; // next entry to start compressing
     let current = 0; // entry being written
     let running = 0; // jobs still compressing
@@ -139,6 +179,11 @@ export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions):
         const index = next++;
         const e = entries[index]!;
         if (e.isDirectory) continue;
+        const hit = cachedEntry(e, options);
+        if (hit) {
+          hits.set(index, hit);
+          continue;
+        }
         const job = compress(e, options);
         jobs.set(index, job);
         running++;
@@ -177,21 +222,40 @@ export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions):
           central.push({ ...header, crc: 0, compressedSize: 0n, uncompressedSize: 0n, localHeaderOffset: localOffset });
           continue;
         }
-        const job = jobs.get(i)!;
-        jobs.delete(i);
+        const hit = hits.get(i);
         let compressed = 0n;
-        if (job.data instanceof Promise) {
-          const data = await job.data;
-          compressed = BigInt(data.length);
-          yield data;
+        let crc: number;
+        let size: number;
+        if (hit) {
+          hits.delete(i);
+          yield hit.data;
+          compressed = BigInt(hit.data.length);
+          ({ crc, size } = hit);
+          options.onBytes?.(size);
         } else {
-          for await (const chunk of job.data) {
-            compressed += BigInt((chunk as Buffer).length);
-            yield chunk as Buffer;
+          const job = jobs.get(i)!;
+          jobs.delete(i);
+          // Collect the compressed chunks only when the cache will keep them (they are yielded anyway).
+          const keep = e.cacheKey !== undefined && options.cache?.canKeepZipEntry(e.size) === true ? ([] as Buffer[]) : undefined;
+          if (job.data instanceof Promise) {
+            const data = await job.data;
+            compressed = BigInt(data.length);
+            keep?.push(data);
+            yield data;
+          } else {
+            for await (const chunk of job.data) {
+              compressed += BigInt((chunk as Buffer).length);
+              keep?.push(chunk as Buffer);
+              yield chunk as Buffer;
+            }
+          }
+          ({ crc, size } = await job.result);
+          aheadBytes -= e.size;
+          if (keep) {
+            const data = Buffer.concat(keep, Number(compressed));
+            options.cache!.setZipEntry(e.cacheKey!, { level: options.level, crc, size, data });
           }
         }
-        const { crc, size } = await job.result;
-        aheadBytes -= e.size;
         const descriptor = dataDescriptor(crc, compressed, BigInt(size), zip64);
         yield descriptor;
         offset += compressed + BigInt(descriptor.length);

@@ -16,10 +16,16 @@ import { contentSize, openContents, readAllContents } from "../shared/contents.j
 import { clampDosEpoch, toEpoch } from "../shared/epoch.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { compareCodePoints, packagePath, parentDirs } from "../shared/paths.js";
-import { assembleZip, type ZipEntryInput } from "./assemble.js";
+import { assembleZip, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
 import { dosDateTime, type DosDateTime } from "./format.js";
 
-export { assembleZip, type AssembleOptions, type ZipEntryInput } from "./assemble.js";
+export { assembleZip, type AssembleOptions, type CachedZipEntry, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
+
+/** Compressed entries remembered between builds, and the identity of a file's contents (see BuildCache). */
+export interface ZipFileCache extends ZipEntryCache {
+  /** A key for the file's current bytes, or undefined when they cannot be identified. */
+  keyOf(file: Vinyl): string | undefined;
+}
 export { dosDateTime } from "./format.js";
 
 const PLUGIN = "deterministicZip";
@@ -35,6 +41,8 @@ export interface DeterministicZipOptions {
   parallel?: number;
   /** Told about every payload byte read into the zip (for a progress display). */
   onBytes?: (bytes: number) => void;
+  /** Reuse the compressed entries of unchanged files (incremental rebuilds; same bytes out). */
+  cache?: ZipFileCache;
 }
 
 export function deterministicZip(options: DeterministicZipOptions = {}): Transform {
@@ -75,7 +83,9 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
           ...dirs.map((name) => ({ name, isDirectory: true, mode: 0o40755, size: 0 })),
           ...paths.map((name) => {
             const file = byPath.get(name)!;
+            const cacheKey = options.cache?.keyOf(file);
             return {
+              ...(cacheKey !== undefined && { cacheKey }),
               name,
               isDirectory: false,
               mode: 0o100644,
@@ -90,6 +100,7 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
           level,
           ...(options.parallel !== undefined && { parallel: options.parallel }),
           ...(options.onBytes && { onBytes: options.onBytes }),
+          ...(options.cache && { cache: options.cache }),
         });
         const first = files[0]!;
         cb(null, new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents }));

@@ -9,6 +9,7 @@ import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Vinyl from "vinyl";
 import { atomicDest } from "../atomic-dest/index.js";
+import type { BuildCache } from "../build-cache/index.js";
 import { devicesCmd } from "../devices-cmd/index.js";
 import { findDeviceContract } from "../devices-cmd/discover.js";
 import { loadDeviceContract, type DeviceContract } from "../devices-cmd/contract.js";
@@ -54,6 +55,13 @@ export interface GuestToolsMediaOptions {
   cwd?: string;
   /** Where progress goes (phases and bytes). Default: nowhere. */
   progress?: ProgressSink;
+  /**
+   * Reuse the hashes and compressed zip entries of files unchanged since an earlier build with the
+   * same cache (`gulp watch`); the outputs are byte-identical to a build without it.
+   */
+  cache?: BuildCache;
+  /** Abort the build: the pipeline is destroyed, temp files removed, the out dir left as it was. */
+  signal?: AbortSignal;
 }
 
 export interface MediaResult {
@@ -70,6 +78,14 @@ export function recordedPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
   if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) return rel.split(path.sep).join("/");
   return path.basename(abs);
+}
+
+/** The device contract a build uses: the one given, else the one found from guestToolsDir upwards. */
+export function deviceContractPath(options: Pick<GuestToolsMediaOptions, "windowsDeviceContract" | "guestToolsDir" | "cwd">): string | undefined {
+  const cwd = options.cwd ?? process.cwd();
+  return options.windowsDeviceContract !== undefined
+    ? path.resolve(cwd, options.windowsDeviceContract)
+    : findDeviceContract(path.resolve(cwd, options.guestToolsDir));
 }
 
 interface Prepared {
@@ -89,9 +105,7 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
     throw userError(PLUGIN, `packaging spec not found or unreadable: ${options.spec} (--spec)`);
   }
   const spec = loadSpec(specBytes, { path: options.spec });
-  const contractPath = options.windowsDeviceContract !== undefined
-    ? path.resolve(cwd, options.windowsDeviceContract)
-    : findDeviceContract(path.resolve(cwd, options.guestToolsDir));
+  const contractPath = deviceContractPath(options);
   let contract: Prepared["contract"];
   if (contractPath !== undefined) {
     let bytes: Buffer;
@@ -197,15 +211,19 @@ export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Pro
 }
 
 async function build(options: GuestToolsMediaOptions, progress: ProgressSink): Promise<MediaResult> {
+  options.signal?.throwIfAborted();
   progress.phase("checking inputs");
   const p = await prepare(options);
   const outputs: string[] = [];
   let fileCount = 0;
   const signingPolicy = options.signingPolicy ?? "test";
+  const cache = options.cache;
+  cache?.begin();
   await pipeline([
     source(options),
     ...checkStages(options, p),
     countFiles((n) => (fileCount = n + 1)), // + manifest.json
+    ...(cache ? [cache.identify()] : []),
     mediaImages({
       volumeId: options.volumeId ?? "AERO_GUEST_TOOLS",
       sourceDateEpoch: options.sourceDateEpoch ?? 0n,
@@ -219,11 +237,13 @@ async function build(options: GuestToolsMediaOptions, progress: ProgressSink): P
         ...(p.contract && { deviceContract: p.contract.record }),
       },
       progress,
+      ...(cache && { cache }),
     }),
     atomicDest(options.outDir, {
       ...(options.cwd !== undefined && { cwd: options.cwd }),
       onWritten: (paths) => outputs.push(...paths),
     }),
-  ]);
+  ], ...(options.signal ? [{ signal: options.signal }] : []));
+  cache?.commit();
   return { outputs, fileCount, warnings: p.report.warnings.map((w) => w.message) };
 }

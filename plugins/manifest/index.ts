@@ -54,6 +54,22 @@ export interface ManifestOptions {
   fileName?: string;
   /** Told about every byte hashed (for a progress display). */
   onBytes?: (bytes: number) => void;
+  /** Reuse the hashes of unchanged files (incremental rebuilds; see plugins/build-cache). */
+  cache?: HashCache;
+}
+
+/** A file's SHA-256 (hex) and size. */
+export interface FileHash {
+  sha256: string;
+  size: number;
+}
+
+/** Hashes remembered between builds, keyed by the identity of a file's contents. */
+export interface HashCache {
+  /** A key for the file's current bytes, or undefined when they cannot be identified. */
+  keyOf(file: Vinyl): string | undefined;
+  getHash(key: string): FileHash | undefined;
+  setHash(key: string, hash: FileHash): void;
 }
 
 /** This package's name and version, read from its package.json (two levels up in src and lib). */
@@ -127,13 +143,20 @@ function contractOf(file: Vinyl): ContractRecord | undefined {
   return (file as Vinyl & { aeroDeviceContract?: ContractRecord }).aeroDeviceContract;
 }
 
-/** Hash one file (making a foreign stream re-readable first) and check its size. */
-async function entryFor(file: Vinyl, onBytes?: (bytes: number) => void): Promise<ManifestFileEntry> {
+/** Hash one file (making a foreign stream re-readable first) and check its size; or reuse a remembered hash. */
+async function entryFor(file: Vinyl, onBytes?: (bytes: number) => void, cache?: HashCache): Promise<ManifestFileEntry> {
   const rel = packagePath(file);
   await materialize(file);
   const expected = contentSize(file);
+  const key = cache?.keyOf(file);
+  const known = key !== undefined ? cache!.getHash(key) : undefined;
+  if (known && known.size === expected) {
+    onBytes?.(expected);
+    return { path: rel, sha256: known.sha256, size: expected };
+  }
   const { sha256, size } = await hashContents(file, onBytes);
   if (size !== expected) throw userError(PLUGIN, `${rel}: read ${size} bytes but the file is ${expected} bytes long`, file.path);
+  if (key !== undefined) cache!.setHash(key, { sha256, size });
   return { path: rel, sha256, size };
 }
 
@@ -158,7 +181,7 @@ export function startManifest(files: Vinyl[], options: ManifestOptions = {}): St
   const size = render(r, placeholder, contract).length;
   const file = (async () => {
     const entries: ManifestFileEntry[] = [];
-    for (const f of regular) entries.push(await entryFor(f, options.onBytes));
+    for (const f of regular) entries.push(await entryFor(f, options.onBytes, options.cache));
     const json = render(r, entries, contract);
     if (json.length !== size) throw new Error(`internal error: manifest is ${json.length} bytes, predicted ${size}`);
     return manifestVinyl(r, regular[0], json);
@@ -186,7 +209,7 @@ export function manifest(options: ManifestOptions = {}): Transform {
         return;
       }
       contract ??= contractOf(file);
-      entryFor(file, options.onBytes).then(
+      entryFor(file, options.onBytes, options.cache).then(
         (entry) => {
           entries.push(entry);
           cb(null, file);

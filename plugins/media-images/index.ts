@@ -11,11 +11,11 @@
  * buffered.
  */
 import path from "node:path";
-import { Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { deterministicZip } from "../deterministic-zip/index.js";
+import { deterministicZip, type ZipFileCache } from "../deterministic-zip/index.js";
 import { isoWriter } from "../iso-writer/index.js";
-import { startManifest, type ManifestOptions } from "../manifest/index.js";
+import { startManifest, type HashCache, type ManifestOptions } from "../manifest/index.js";
 import { contentSize, DeferredContents, materialize } from "../shared/contents.js";
 import { asPluginError } from "../shared/errors.js";
 import type { ProgressSink } from "../shared/progress.js";
@@ -41,12 +41,18 @@ export interface MediaImagesOptions {
   passThrough?: string[];
   /** Progress: a "writing ISO + zip" phase measured by the payload bytes the zip has read. */
   progress?: ProgressSink;
+  /**
+   * Results of unchanged files from an earlier build (a BuildCache, see plugins/build-cache): their
+   * hashes and compressed zip entries are reused. The ISO has nothing to cache: it stores bytes as they are.
+   */
+  cache?: HashCache & ZipFileCache;
 }
 
 export function mediaImages(options: MediaImagesOptions = {}): Transform {
   const manifestName = options.manifest?.fileName ?? "manifest.json";
   const passThrough = new Set(options.passThrough ?? [manifestName]);
   const files: Vinyl[] = [];
+  const images: Vinyl[] = [];
   return new Transform({
     objectMode: true,
     transform(file: Vinyl, _enc, cb) {
@@ -61,7 +67,11 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         let manifestFile: Promise<Vinyl> | undefined;
         if (options.manifest) {
           // The manifest records the images' epoch unless told otherwise.
-          const started = startManifest(media, { sourceDateEpoch: options.sourceDateEpoch ?? 0, ...options.manifest });
+          const started = startManifest(media, {
+            sourceDateEpoch: options.sourceDateEpoch ?? 0,
+            ...options.manifest,
+            ...(options.cache && { cache: options.cache }),
+          });
           manifestFile = started.file;
           media.push(deferredManifest(media[0], manifestName, started.size, started.file));
           sortByPackagePath(media);
@@ -78,9 +88,15 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
           fileName: options.zipName ?? "aero-guest-tools.zip",
           ...(progress && { onBytes: (n: number) => progress.advance(n) }),
+          ...(options.cache && { cache: options.cache }),
         });
         const [isoOut, zipOut] = await Promise.all([runWriter(iso, media), runWriter(zip, media)]);
-        for (const file of [...isoOut, ...zipOut]) this.push(file);
+        images.push(...isoOut, ...zipOut);
+        if (this.destroyed) {
+          stopImages(images);
+          return;
+        }
+        for (const file of images) this.push(file);
         if (manifestFile) {
           // Emitted once hashing is done; a hashing error fails the build here and in the images.
           this.push(await manifestFile);
@@ -89,7 +105,22 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         }
       })().then(() => cb(), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
+    destroy(err, cb) {
+      // Aborted (Ctrl-C in gulp watch) or failed downstream: stop producing the images too, so
+      // whoever writes them (atomicDest) fails now instead of after the whole payload.
+      // (A normal end also destroys this stream, without an error, while the images are still read.)
+      if (err) stopImages(images);
+      cb(err);
+    },
   });
+}
+
+/**
+ * Destroy the images' streams without an error: a consumer sees a premature close, and an image
+ * nobody consumes yet (still queued in this stream) raises nothing.
+ */
+function stopImages(images: Vinyl[]): void {
+  for (const image of images) if (image.contents instanceof Readable) image.contents.destroy();
 }
 
 /** A stand-in for manifest.json with its final size, whose bytes arrive when hashing ends. */
