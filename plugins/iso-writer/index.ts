@@ -9,7 +9,7 @@
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { contentSize, openContents } from "../shared/contents.js";
+import { contentSize, isReopenable, openContents, readAllContents } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { asPluginError, userError, PluginError } from "../shared/errors.js";
@@ -107,9 +107,10 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string)
 async function* guardedChunks(layout: IsoLayout, options: ImageOptions, byPath: Map<string, Vinyl>): AsyncGenerator<Buffer> {
   let current: string | undefined;
   try {
+    const open = readAhead(layout, byPath);
     yield* imageChunks(layout, options, (file) => {
       current = file.path;
-      return openContents(byPath.get(file.path)!);
+      return open(file.path);
     });
   } catch (err) {
     if (err instanceof PluginError) throw err;
@@ -120,6 +121,51 @@ async function* guardedChunks(layout: IsoLayout, options: ImageOptions, byPath: 
     }
     throw asPluginError(PLUGIN, err, source?.path);
   }
+}
+
+/** Files up to this size are read whole, in one call, ahead of their turn. */
+const WHOLE_FILE_MAX = 2 * 1024 * 1024;
+/** How many bytes of small files may be read ahead of the writer. */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Opens files in image order, reading the next small files whole while the current one is written:
+ * a payload of many small driver files then costs one read call per file and no waiting between
+ * them. Large files stream as before; a foreign (one-shot) stream is never read ahead.
+ */
+function readAhead(layout: IsoLayout, byPath: Map<string, Vinyl>): (path: string) => AsyncIterable<Buffer> {
+  const order = layout.files.filter((f) => f.size > 0).map((f) => f.path);
+  const eager = (p: string) => {
+    const file = byPath.get(p)!;
+    return contentSize(file) <= WHOLE_FILE_MAX && isReopenable(file);
+  };
+  const pending = new Map<string, Promise<Buffer>>();
+  let next = 0;
+  let ahead = 0;
+  const fill = () => {
+    while (next < order.length && eager(order[next]!) && ahead < READ_AHEAD_BYTES) {
+      const p = order[next++]!;
+      const read = readAllContents(byPath.get(p)!);
+      read.catch(() => undefined); // observed when its turn comes
+      pending.set(p, read);
+      ahead += contentSize(byPath.get(p)!);
+    }
+  };
+  return (p) => {
+    if (order[next] === p) next++; // reached without read-ahead (a large file, or the first)
+    const read = pending.get(p);
+    if (!read) {
+      fill();
+      return openContents(byPath.get(p)!);
+    }
+    pending.delete(p);
+    return (async function* () {
+      const buf = await read;
+      ahead -= buf.length;
+      fill();
+      yield buf;
+    })();
+  };
 }
 
 export { normalizeVolumeId, DEFAULT_VOLUME_ID } from "./names.js";
