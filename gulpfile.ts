@@ -19,6 +19,7 @@ import { isoWriter } from "./plugins/iso-writer/index.js";
 import { payloadPolicy } from "./plugins/payload-policy/index.js";
 import { treeSrc } from "./plugins/tree-src/index.js";
 import { userError } from "./plugins/shared/errors.js";
+import { stopWhenParentDies } from "./tasks/orphan-guard.js";
 import { cliProgressSink } from "./tasks/progress.js";
 import {
   FlagError,
@@ -32,6 +33,8 @@ import {
 } from "./tasks/flags.js";
 
 const { series } = gulp;
+
+stopWhenParentDies();
 
 /** Flag problems are user mistakes: report them like any plugin error, without a stack. */
 function readFlags<T>(task: string, parse: () => T): T {
