@@ -1,12 +1,20 @@
 /**
  * atomicDest(outDir): write every incoming file beside its final name as a temporary file, all
  * of them concurrently, and rename them into place only once every one is complete. On any
- * failure (or when the stream is destroyed, e.g. on Ctrl-C) the temporary files are removed and
- * the out dir keeps exactly what it held before (a dir we created is removed again).
+ * failure (or when the stream is destroyed) the temporary files are removed and the out dir
+ * keeps exactly what it held before (folders we created are removed again).
+ *
+ * While temporary files exist, SIGINT, SIGTERM and SIGHUP remove them synchronously, then end
+ * the process by the same signal again, so the caller sees it (a shell reports 130, 143, 129)
+ * and a calling script stops too; a plain exit(130) would not do that, and gulp-cli's exit hook
+ * would turn it into "did you forget to signal async completion" and status 1. When the
+ * application listens for that signal itself, the writes are abandoned with an error and the
+ * exit is left to it. The handlers are removed as soon as no atomicDest of the process has
+ * temporary files.
  */
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -27,45 +35,147 @@ interface PendingWrite {
   tmp: string;
   final: string;
   done: Promise<void>;
+  /** The contents stream being written, destroyed when the write is abandoned. */
+  source: Readable | undefined;
 }
 
 /** Temp files left by a process that died are recognisable by this prefix. */
 export const TEMP_PREFIX = ".aero-tmp-";
 
+// ---------------------------------------------------------------------------------------------
+// Signal cleanup, shared by every atomicDest of the process
+
+/** What one atomicDest must undo if the process is interrupted. */
+interface Undo {
+  temps: Set<string>;
+  /** Folders we created, outermost first. */
+  dirs: string[];
+  /** Abandon the writes (used when the application handles the signal itself). */
+  abort(signal: NodeJS.Signals): void;
+}
+
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+const SIGNALS = Object.keys(EXIT_CODES) as NodeJS.Signals[];
+const live = new Set<Undo>();
+
+function onSignal(signal: NodeJS.Signals): void {
+  const undos = [...live];
+  live.clear();
+  setHandlers(false);
+  // Synchronous on purpose: nothing else runs between this and the exit.
+  for (const undo of undos) undoSync(undo);
+  if (process.listenerCount(signal) > 0) {
+    for (const undo of undos) undo.abort(signal);
+    return;
+  }
+  // No listener is left, so the default action ends the process at once (no exit hooks run).
+  process.kill(process.pid, signal);
+  process.exit(EXIT_CODES[signal]); // only if the signal could not end us
+}
+
+let handlersOn = false;
+function setHandlers(on: boolean): void {
+  if (on === handlersOn) return;
+  handlersOn = on;
+  for (const signal of SIGNALS) {
+    if (on) process.on(signal, onSignal);
+    else process.off(signal, onSignal);
+  }
+}
+
+function track(undo: Undo): void {
+  live.add(undo);
+  setHandlers(true);
+}
+
+function untrack(undo: Undo): void {
+  live.delete(undo);
+  if (live.size === 0) setHandlers(false);
+}
+
+function undoSync(undo: Undo): void {
+  for (const tmp of undo.temps) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* best effort: the process is going away */
+    }
+  }
+  for (const dir of [...undo.dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not empty (someone else wrote there) or already gone */
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
 export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Transform {
   const root = path.resolve(options.cwd ?? process.cwd(), outDir);
   const writes: PendingWrite[] = [];
-  const createdDirs: string[] = [];
   let prepared: Promise<void> | undefined;
   let finished = false;
+  const undo: Undo = {
+    temps: new Set(),
+    dirs: [],
+    abort: (signal) => stream.destroy(userError(PLUGIN, `interrupted by ${signal}: nothing was written to ${outDir}`)),
+  };
 
   const prepare = () =>
     (prepared ??= (async () => {
       const st = await stat(root).catch((err: NodeJS.ErrnoException) => {
         if (err.code === "ENOENT") return undefined;
-        throw err;
+        throw userError(PLUGIN, `cannot create the out dir ${outDir}: ${err.message}`);
       });
       if (st && !st.isDirectory()) throw userError(PLUGIN, `out dir is not a directory: ${outDir}`);
-      if (!st) {
-        // Remember which levels we create, to remove them again if the build fails.
-        let dir = root;
-        const missing: string[] = [];
-        while (!(await exists(dir))) {
-          missing.unshift(dir);
-          dir = path.dirname(dir);
-        }
-        await mkdir(root, { recursive: true });
-        createdDirs.push(...missing);
-      }
+      if (!st) await makeDirs(root);
     })());
 
-  const cleanup = async () => {
-    await Promise.allSettled(writes.map((w) => w.done));
-    await Promise.all(writes.map((w) => rm(w.tmp, { force: true }).catch(() => undefined)));
-    for (const dir of [...createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
+  /**
+   * mkdir -p that remembers which levels it created, to remove them again on failure. One level
+   * at a time: Node's recursive mkdir never settles when a parent exists but cannot hold the child
+   * (a path under /proc, a dangling symlink), as mkdir then alternates ENOENT and EEXIST forever.
+   */
+  const makeDirs = async (dir: string) => {
+    const missing: string[] = [];
+    for (let d = dir; d !== path.dirname(d) && !(await exists(d)); d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      undo.dirs.push(d); // before mkdir, so an interrupt during it removes it too
+      try {
+        await mkdir(d);
+      } catch (err) {
+        // Another of our writes may have just made it.
+        if ((err as NodeJS.ErrnoException).code === "EEXIST" && (await isDirectory(d))) continue;
+        throw userError(PLUGIN, `cannot create the out dir ${outDir}: ${(err as Error).message}`);
+      }
+    }
   };
 
-  const stream = new Transform({
+  let abandoned = false;
+  /**
+   * Undo everything at once, synchronously: when a stage upstream fails, stream.pipeline rejects
+   * without waiting for our destroy to finish, and gulp-cli exits right away, so anything left
+   * for later would stay on disk. The writes still running are stopped (one failed output must
+   * not wait for a 1 GiB sibling) and may create no new file.
+   */
+  const abandon = () => {
+    abandoned = true;
+    for (const w of writes) w.source?.destroy();
+    undoSync(undo);
+  };
+
+  const cleanup = async () => {
+    abandon();
+    await Promise.allSettled(writes.map((w) => w.done));
+    // Again, for a file whose open was already under way during the synchronous pass.
+    await Promise.all(writes.map((w) => rm(w.tmp, { force: true }).catch(() => undefined)));
+    for (const dir of [...undo.dirs].reverse()) await rmdir(dir).catch(() => undefined);
+    untrack(undo);
+  };
+
+  const stream: Transform = new Transform({
     objectMode: true,
     transform(file: Vinyl, _enc, cb) {
       if (file.isDirectory() || file.isNull()) {
@@ -75,29 +185,70 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       const rel = packagePath(file);
       const final = path.join(root, rel);
       const tmp = path.join(path.dirname(final), `${TEMP_PREFIX}${path.basename(final)}.${process.pid}.${randomBytes(4).toString("hex")}`);
+      // Registered before the file exists, so a signal at any point removes it.
+      undo.temps.add(tmp);
+      track(undo);
+      const source = Buffer.isBuffer(file.contents) ? undefined : (file.contents as Readable);
+      // The first error seen tells which side failed (pipeline then destroys the other side with
+      // the same error). Listening now also keeps a source that fails before its write starts
+      // from throwing an uncaught 'error'.
+      let first: { side: "source" | "out"; err: Error } | undefined;
+      source?.once("error", (err) => (first ??= { side: "source", err }));
       const done = (async () => {
         await prepare();
-        await mkdir(path.dirname(final), { recursive: true });
-        if (Buffer.isBuffer(file.contents)) {
-          await writeFile(tmp, file.contents, { mode: 0o644 });
-        } else {
-          await pipeline(file.contents as Readable, createWriteStream(tmp, { mode: 0o644 }));
+        if (path.dirname(final) !== root) await makeDirs(path.dirname(final));
+        if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
+        // Failures of our own writes (a full or read-only disk: a system call failed) name the
+        // output; the source's errors, and its premature end, pass through as they are.
+        try {
+          if (Buffer.isBuffer(file.contents)) {
+            await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
+              first = { side: "out", err };
+              throw err;
+            });
+          } else {
+            const out = createWriteStream(tmp, { mode: 0o644 });
+            out.once("error", (err) => (first ??= { side: "out", err }));
+            await pipeline(source!, out);
+          }
+        } catch (err) {
+          if (first?.side !== "out" || typeof (first.err as NodeJS.ErrnoException).syscall !== "string") throw err;
+          throw userError(PLUGIN, `cannot write ${final} (through the temporary file ${path.basename(tmp)}): ${first.err.message}`, final);
         }
       })();
       done.catch(() => undefined); // observed in flush; avoid an unhandled rejection meanwhile
-      writes.push({ tmp, final, done });
+      writes.push({ tmp, final, done, source });
       cb(); // start the next file's write now: outputs are written concurrently
     },
     flush(cb) {
       (async () => {
         try {
           await Promise.all(writes.map((w) => w.done));
+          // Nothing is renamed unless everything can be: a folder in the way fails up front.
+          for (const w of writes) {
+            if (lstatSync(w.final, { throwIfNoEntry: false })?.isDirectory()) {
+              throw userError(PLUGIN, `cannot replace ${w.final}: it is a directory`, w.final);
+            }
+          }
         } catch (err) {
           await cleanup();
           throw err;
         }
-        for (const w of writes) await rename(w.tmp, w.final);
+        // One synchronous loop: a signal (handled between event-loop turns) sees all or none renamed.
+        let renamed = 0;
+        try {
+          for (const w of writes) {
+            renameSync(w.tmp, w.final);
+            undo.temps.delete(w.tmp);
+            renamed++;
+          }
+        } catch (err) {
+          undoSync({ ...undo, dirs: renamed ? [] : undo.dirs });
+          untrack(undo);
+          throw err;
+        }
         finished = true;
+        untrack(undo);
         options.onWritten?.(writes.map((w) => w.final));
       })().then(() => cb(), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
@@ -106,10 +257,14 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         cb(err);
         return;
       }
-      cleanup().then(() => cb(err), () => cb(err));
+      cleanup().then(() => cb(err), () => cb(err)); // its synchronous part has run on return
     },
   });
   return stream;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() === true;
 }
 
 async function exists(p: string): Promise<boolean> {

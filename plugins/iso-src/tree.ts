@@ -179,6 +179,10 @@ async function walk(image: Image, vd: DecodedVolumeDescriptor, joliet: boolean, 
   if (!(root.flags & FLAG_DIRECTORY)) throw new IsoFormatError("the root directory record is not a directory");
   const entries: IsoEntry[] = [];
   const visited = new Set<number>();
+  // Directory extents never overlap either: together they fit in the image. Without this bound,
+  // records pointing many directories at the same big region make the walk read it again and
+  // again (a 64 MiB image could demand 1 TiB of reads).
+  let directoryBytes = 0;
   const stack: PendingDir[] = [{ path: "", depth: 0, offset: (root.extent + root.xaLength) * SECTOR, length: root.dataLength }];
   while (stack.length) {
     const dir = stack.pop()!;
@@ -187,6 +191,10 @@ async function walk(image: Image, vd: DecodedVolumeDescriptor, joliet: boolean, 
     visited.add(dir.offset);
     if (dir.length > limits.maxDirectoryBytes) {
       throw new IsoFormatError(`${where} claims ${dir.length} bytes of records (limit ${limits.maxDirectoryBytes})`);
+    }
+    directoryBytes += dir.length;
+    if (directoryBytes > image.size) {
+      throw new IsoFormatError(`the directories claim ${directoryBytes} bytes in all, more than the whole image (${image.size} bytes)`);
     }
     const data = await image.read(dir.offset, dir.length, where);
     const names = new Set<string>();
@@ -218,6 +226,11 @@ async function walk(image: Image, vd: DecodedVolumeDescriptor, joliet: boolean, 
         checkExtent(image, offset, record.dataLength, multi.path);
         if (record.dataLength > 0) multi.extents.push({ offset, length: record.dataLength });
         multi.size += record.dataLength;
+        // Extents of one file never overlap: more bytes than the image holds is a hostile claim
+        // (isoSrc would allocate or read all of it).
+        if (multi.size > image.size) {
+          throw new IsoFormatError(`multi-extent file "${multi.path}" claims ${multi.size} bytes, more than the whole image (${image.size} bytes)`);
+        }
         if (!(record.flags & FLAG_MULTI_EXTENT)) multi = undefined;
         continue;
       }

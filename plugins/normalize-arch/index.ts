@@ -14,6 +14,12 @@ export { archOf, normalizeArchPath, type Arch } from "./arch.js";
 
 const PLUGIN = "normalizeArch";
 
+/** The input arch folder of a driver path: "x64" for both "x64/a/b" and "drivers/x64/a/b". */
+function archFolder(p: string): string {
+  const parts = p.split("/");
+  return parts[0] === "drivers" ? parts[1]! : parts[0]!;
+}
+
 export function normalizeArch(): Transform {
   // Keyed case-insensitively: Windows cannot hold two files whose names differ only by case.
   const seen = new Map<string, string>();
@@ -26,7 +32,9 @@ export function normalizeArch(): Transform {
         if (!file.isDirectory()) {
           const key = asciiLower(to);
           const earlier = seen.get(key);
-          if (earlier !== undefined) {
+          // Two arch folders for one arch (amd64/ and x64/); a case clash inside one folder is
+          // payloadPolicy's case-collision rule, which names it better.
+          if (earlier !== undefined && archFolder(earlier) !== archFolder(from)) {
             cb(userError(PLUGIN, `two input files map to ${to}: ${earlier} and ${from}; keep only one arch folder per arch (e.g. amd64/ or x64/, not both)`, file.path));
             return;
           }

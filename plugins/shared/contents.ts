@@ -34,6 +34,14 @@ export class FileContents extends Readable {
 
   /** All bytes in one buffer, read in place (no per-chunk buffers); checks the listed size. */
   async readAll(): Promise<Buffer> {
+    try {
+      return await this.#readAll();
+    } catch (err) {
+      throw namingPath(err, this.sourcePath);
+    }
+  }
+
+  async #readAll(): Promise<Buffer> {
     const handle = await open(this.sourcePath, "r");
     try {
       const size = this.expectedSize ?? (await handle.stat()).size;
@@ -53,7 +61,7 @@ export class FileContents extends Readable {
   }
 
   override _read(size: number): void {
-    this.#readChunk(Math.max(size, CHUNK)).catch((err: unknown) => this.destroy(err as Error));
+    this.#readChunk(Math.max(size, CHUNK)).catch((err: unknown) => this.destroy(namingPath(err, this.sourcePath)));
   }
 
   async #readChunk(size: number): Promise<void> {
@@ -84,6 +92,19 @@ export class FileContents extends Readable {
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
     this.#close().then(() => cb(err), (closeErr: unknown) => cb(err ?? (closeErr as Error)));
   }
+}
+
+/**
+ * An I/O error that names the file: a read can fail with no path in the message ("EISDIR:
+ * illegal operation on a directory, read" when the file became a folder after the listing).
+ */
+function namingPath(err: unknown, path: string): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof e.code !== "string" || e.path !== undefined || e.message.includes(path)) return e as Error;
+  const named = new Error(`cannot read ${path}: ${e.message}`) as NodeJS.ErrnoException;
+  named.code = e.code;
+  named.path = path;
+  return named;
 }
 
 function changedError(path: string, expected: number, got: number): Error {

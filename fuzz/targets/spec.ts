@@ -1,0 +1,26 @@
+/**
+ * Fuzz target: the packaging spec loader (loadSpec). It may only end with one clear error naming
+ * the spec; a spec it accepts must be usable: every pattern compiles (payload policy and the INF
+ * checks compile them again later) and names are non-empty.
+ */
+import { compileAllowlist } from "../../plugins/payload-policy/rules.js";
+import { compileRustRegex } from "../../plugins/validate-spec/rust-regex.js";
+import { loadSpec } from "../../plugins/validate-spec/spec.js";
+import { boundedSync, expectClearErrorsSync, invariant } from "./guard.js";
+
+export const LABEL = "fuzz-spec.json";
+
+export function fuzz(data: Buffer): void {
+  boundedSync(() => check(data));
+}
+
+function check(data: Buffer): void {
+  const spec = expectClearErrorsSync(LABEL, () => loadSpec(data, { path: LABEL }));
+  if (!spec) return;
+  invariant(spec.drivers.length > 0, "a loaded spec has no drivers");
+  for (const driver of spec.drivers) {
+    invariant(driver.name !== "" && !/[\\/]/.test(driver.name), `driver name ${JSON.stringify(driver.name)}`);
+    for (const pattern of driver.expected_hardware_ids) compileRustRegex(pattern, { caseInsensitive: true }).test("PCI\\VEN_1AF4&DEV_1041");
+    compileAllowlist(driver).patterns.forEach((re) => re.test("x/y.pdb"));
+  }
+}
