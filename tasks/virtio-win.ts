@@ -10,7 +10,7 @@ import { buildVirtioWinGuestToolsMedia } from "../plugins/virtio-win/media.js";
 import { isVirtioWinProfile, VIRTIO_WIN_PROFILES, type VirtioWinProfile } from "../plugins/virtio-win/layout.js";
 import { userError } from "../plugins/shared/errors.js";
 import type { Epoch } from "../plugins/shared/epoch.js";
-import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseFlags, parseGuestToolsFlags, type FlagSpec } from "./flags.js";
+import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseFlags, parseGuestToolsFlags, type FlagSpec, type GuestToolsFlags } from "./flags.js";
 import { cliProgressSink } from "./progress.js";
 
 export const TASK_NAME = "guest-tools:virtio-win";
@@ -34,21 +34,14 @@ export const VIRTIO_WIN_FLAGS: FlagSpec[] = [
   ),
 ];
 
-export interface VirtioWinFlags {
+/** The guest-tools flags minus --drivers-dir, plus the image and the profile. */
+export interface VirtioWinFlags extends Omit<GuestToolsFlags, "driversDir" | "spec" | "windowsDeviceContract"> {
   virtioWinIso: string;
   profile: VirtioWinProfile;
-  guestToolsDir: string;
   /** undefined: the profile's spec. */
   spec: string | undefined;
-  outDir: string;
-  packageVersion: string;
-  buildId: string;
-  volumeId: string;
-  signingPolicy: "test" | "production" | "none";
-  sourceDateEpoch: Epoch;
   /** undefined: the virtio-win contract. */
   windowsDeviceContract: string | undefined;
-  quiet: boolean;
 }
 
 export function parseVirtioWinFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): VirtioWinFlags {

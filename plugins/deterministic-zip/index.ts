@@ -10,11 +10,12 @@
  * build) and compress one entry at a time; here two entries compress at once on the thread pool.
  */
 import path from "node:path";
-import { Transform } from "node:stream";
+import type { Transform } from "node:stream";
 import Vinyl from "vinyl";
 import { contentSize, openContents, readAllContents } from "../shared/contents.js";
 import { clampDosEpoch, toEpoch } from "../shared/epoch.js";
-import { asPluginError, userError } from "../shared/errors.js";
+import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
+import { userError } from "../shared/errors.js";
 import { compareCodePoints, packagePath, parentDirs } from "../shared/paths.js";
 import { assembleZip, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
 import { dosDateTime, type DosDateTime } from "./format.js";
@@ -57,56 +58,44 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
   } catch (err) {
     throw userError(PLUGIN, (err as Error).message);
   }
-  const files: Vinyl[] = [];
-
-  return new Transform({
-    objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      if (!file.isDirectory() && !file.isNull()) files.push(file);
-      cb();
-    },
-    flush(cb) {
-      try {
-        if (files.length === 0) {
-          cb();
-          return;
-        }
-        const byPath = new Map<string, Vinyl>();
-        for (const file of files) {
-          const rel = packagePath(file);
-          if (byPath.has(rel)) throw userError(PLUGIN, `two input files have the same path: ${rel}`, file.path);
-          byPath.set(rel, file);
-        }
-        const paths = [...byPath.keys()].sort(compareCodePoints);
-        const dirs = [...new Set(paths.flatMap(parentDirs))].sort(compareCodePoints);
-        const entries: ZipEntryInput[] = [
-          ...dirs.map((name) => ({ name, isDirectory: true, mode: 0o40755, size: 0 })),
-          ...paths.map((name) => {
-            const file = byPath.get(name)!;
-            const cacheKey = options.cache?.keyOf(file);
-            return {
-              ...(cacheKey !== undefined && { cacheKey }),
-              name,
-              isDirectory: false,
-              mode: 0o100644,
-              size: contentSize(file),
-              open: () => openContents(file),
-              read: () => readAllContents(file),
-            };
-          }),
-        ];
-        const contents = assembleZip(entries, {
-          dos,
-          level,
-          ...(options.parallel !== undefined && { parallel: options.parallel }),
-          ...(options.onBytes && { onBytes: options.onBytes }),
-          ...(options.cache && { cache: options.cache }),
-        });
-        const first = files[0]!;
-        cb(null, new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents }));
-      } catch (err) {
-        cb(asPluginError(PLUGIN, err));
+  return collectThenFinish(
+    PLUGIN,
+    (files) => {
+      if (files.length === 0) return [];
+      const byPath = new Map<string, Vinyl>();
+      for (const file of files) {
+        const rel = packagePath(file);
+        if (byPath.has(rel)) throw userError(PLUGIN, `two input files have the same path: ${rel}`, file.path);
+        byPath.set(rel, file);
       }
+      const paths = [...byPath.keys()].sort(compareCodePoints);
+      const dirs = [...new Set(paths.flatMap(parentDirs))].sort(compareCodePoints);
+      const entries: ZipEntryInput[] = [
+        ...dirs.map((name) => ({ name, isDirectory: true, mode: 0o40755, size: 0 })),
+        ...paths.map((name) => {
+          const file = byPath.get(name)!;
+          const cacheKey = options.cache?.keyOf(file);
+          return {
+            ...(cacheKey !== undefined && { cacheKey }),
+            name,
+            isDirectory: false,
+            mode: 0o100644,
+            size: contentSize(file),
+            open: () => openContents(file),
+            read: () => readAllContents(file),
+          };
+        }),
+      ];
+      const contents = assembleZip(entries, {
+        dos,
+        level,
+        ...(options.parallel !== undefined && { parallel: options.parallel }),
+        ...(options.onBytes && { onBytes: options.onBytes }),
+        ...(options.cache && { cache: options.cache }),
+      });
+      const first = files[0]!;
+      return [new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents })];
     },
-  });
+    isRegularFile,
+  );
 }

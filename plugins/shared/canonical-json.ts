@@ -20,6 +20,7 @@
  * exact text of numbers and source positions, which strict loaders need.
  */
 import { createHash } from "node:crypto";
+import { compareCodePoints } from "./paths.js";
 
 interface Located {
   /** 1-based line and column (in UTF-16 units) where the value starts. */
@@ -330,27 +331,8 @@ class Parser {
   }
 }
 
-/**
- * Order strings by code point (= UTF-8 byte order). UTF-16 units E000-FFFF must sort before the
- * surrogates D800-DFFF (which encode code points above FFFF), so the two ranges swap places.
- * (paths.ts's compareCodePoints shifts only the surrogates, which misorders U+F800-U+FFFF
- * against astral characters; reported to the lead.)
- */
-export function compareKeys(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit < 0xd800) return unit;
-  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
-}
+/** Keys sort by code point (serde_json's BTreeMap order over UTF-8 bytes). */
+export const compareKeys = compareCodePoints;
 
 const U64_MAX = 2n ** 64n - 1n;
 const I64_NEG_LIMIT = 2n ** 63n;
