@@ -135,7 +135,7 @@ function compressStreaming(entry: ZipEntryInput, options: AssembleOptions): Comp
     },
   });
   const deflate = zlib.createDeflateRaw({ level: options.level, chunkSize: 256 * 1024 });
-  const data = new PassThrough({ highWaterMark: 8 * 1024 * 1024 });
+  const data = new PassThrough({ highWaterMark: 1024 * 1024 });
   const result = new Promise<{ crc: number; size: number }>((resolve, reject) => {
     pipeline(source, tap, deflate, data, (err) => {
       if (err) reject(err);

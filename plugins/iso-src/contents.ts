@@ -27,6 +27,31 @@ export class IsoExtentContents extends FileContents {
     return new IsoExtentContents(this.sourcePath, this.entryPath, this.extents, this.expectedSize ?? 0);
   }
 
+  /** Chunks of the file's extents through one reused buffer (see FileContents.forEachChunk). */
+  override async forEachChunk(onChunk: (chunk: Buffer) => void): Promise<number> {
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    const handle = await open(this.sourcePath, "r");
+    let total = 0;
+    try {
+      for (const extent of this.extents) {
+        for (let done = 0; done < extent.length; ) {
+          const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, extent.length - done), extent.offset + done);
+          if (bytesRead === 0) {
+            const err = new Error(`${this.sourcePath} ended before the end of "${this.entryPath}" (was the image changed?)`);
+            (err as NodeJS.ErrnoException).code = "EFILECHANGED";
+            throw err;
+          }
+          done += bytesRead;
+          total += bytesRead;
+          onChunk(buf.subarray(0, bytesRead));
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    return total;
+  }
+
   override async readAll(): Promise<Buffer> {
     const size = this.expectedSize ?? 0;
     const buf = Buffer.allocUnsafe(size);

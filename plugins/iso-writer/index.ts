@@ -126,7 +126,7 @@ async function* guardedChunks(layout: IsoLayout, options: ImageOptions, byPath: 
 /** Files up to this size are read whole, in one call, ahead of their turn. */
 const WHOLE_FILE_MAX = 2 * 1024 * 1024;
 /** How many bytes of small files may be read ahead of the writer. */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 /**
  * Opens files in image order, reading the next small files whole while the current one is written:

@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { contentSize, materialize, openContents } from "../shared/contents.js";
+import { contentSize, FileContents, materialize, openContents } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch, type Epoch } from "../shared/epoch.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
@@ -82,6 +82,13 @@ export const PACKAGER: { name: string; version: string } = (() => {
 export async function hashContents(file: Vinyl, onBytes?: (bytes: number) => void): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
   let size = 0;
+  if (file.contents instanceof FileContents) {
+    size = await file.contents.forEachChunk((chunk) => {
+      hash.update(chunk);
+      onBytes?.(chunk.length);
+    });
+    return { sha256: hash.digest("hex"), size };
+  }
   for await (const chunk of openContents(file)) {
     const buf = chunk as Buffer;
     hash.update(buf);

@@ -27,6 +27,34 @@ export class FileContents extends Readable {
     this.expectedSize = expectedSize;
   }
 
+  /**
+   * Hand every chunk of the file to `onChunk`, reading into one reused buffer: no garbage, so
+   * hashing a big payload does not pile up dead buffers between garbage collections. `onChunk`
+   * must be done with the chunk when it returns (hash.update is). Checks the listed size.
+   */
+  async forEachChunk(onChunk: (chunk: Buffer) => void): Promise<number> {
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    let total = 0;
+    try {
+      const handle = await open(this.sourcePath, "r");
+      try {
+        for (;;) {
+          const { bytesRead } = await handle.read(buf, 0, buf.length, total);
+          if (bytesRead === 0) break;
+          total += bytesRead;
+          if (this.expectedSize !== undefined && total > this.expectedSize) throw changedError(this.sourcePath, this.expectedSize, total);
+          onChunk(buf.subarray(0, bytesRead));
+        }
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      throw namingPath(err, this.sourcePath);
+    }
+    if (this.expectedSize !== undefined && total !== this.expectedSize) throw changedError(this.sourcePath, this.expectedSize, total);
+    return total;
+  }
+
   /** A fresh stream over the same file, starting at byte 0. */
   reopen(): FileContents {
     return new FileContents(this.sourcePath, this.expectedSize);
