@@ -4,6 +4,8 @@
  *
  *   npx gulp guest-tools [flags]   (also the default task)
  *   npx gulp validate [flags]
+ *   npx gulp watch [flags]                                  (tasks/watch.ts)
+ *   npx gulp guest-tools:virtio-win --virtio-win-iso FILE   (tasks/virtio-win.ts)
  *   npx gulp iso --in-dir DIR --out-iso FILE --volume-id ID [--source-date-epoch N]
  *   npx gulp iso-ls --iso FILE
  */
