@@ -8,6 +8,7 @@ import PluginError from "plugin-error";
 import Vinyl from "vinyl";
 import { FileContents } from "../plugins/shared/contents.js";
 import { canonicalJsonSha256 } from "../plugins/shared/canonical-json.js";
+import { runPlugins } from "./support/streams.js";
 import {
   devicesCmd,
   devicesCmdVariables,
@@ -165,21 +166,7 @@ describe("generateDevicesCmd", () => {
 });
 
 /** Run files through devicesCmd and collect the output (or the error). */
-async function run(files: Vinyl[], stage: ReturnType<typeof devicesCmd>): Promise<Vinyl[]> {
-  const out: Vinyl[] = [];
-  await pipeline(
-    Readable.from(files, { objectMode: true }),
-    stage,
-    new Writable({
-      objectMode: true,
-      write(file: Vinyl, _e, cb) {
-        out.push(file);
-        cb();
-      },
-    }),
-  );
-  return out;
-}
+const run = (files: Vinyl[], stage: ReturnType<typeof devicesCmd>): Promise<Vinyl[]> => runPlugins(files, stage);
 
 describe("devicesCmd plugin", () => {
   let root: string;
