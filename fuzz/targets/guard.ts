@@ -97,10 +97,7 @@ export async function expectClearErrors<T>(label: string, body: () => Promise<T>
     checkAllocations();
     return result;
   } catch (err) {
-    checkAllocations();
-    if (err instanceof FuzzFinding) throw err;
-    if (isClearError(err, label)) return undefined;
-    throw err;
+    return settleError(err, label);
   }
 }
 
@@ -111,11 +108,16 @@ export function expectClearErrorsSync<T>(label: string, body: () => T): T | unde
     checkAllocations();
     return result;
   } catch (err) {
-    checkAllocations();
-    if (err instanceof FuzzFinding) throw err;
-    if (isClearError(err, label)) return undefined;
-    throw err;
+    return settleError(err, label);
   }
+}
+
+/** After a throw: a clear error naming `label` ends the input (undefined); anything else is a finding. */
+function settleError(err: unknown, label: string): undefined {
+  checkAllocations();
+  if (err instanceof FuzzFinding) throw err;
+  if (isClearError(err, label)) return undefined;
+  throw err;
 }
 
 /** A named invariant; throws a FuzzFinding with `message` when `ok` is false. */
