@@ -149,23 +149,38 @@ describe("stopping in the middle of a build", function () {
     const sample = biggerSample();
     const out = path.join(tempDir(), "dist");
     const lines: string[] = [];
-    const logger = { info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
     let read = 0;
     let sent = false;
+    let listenersAtSend = 0;
     const listenersBefore = process.listenerCount("SIGINT");
+    // If the build fails, or ends before the signal, stop the watch: the test then fails with the
+    // log rather than hanging.
+    const stop = new AbortController();
+    const logger = {
+      info: (l: string) => {
+        lines.push(l);
+        if (/^watching /.test(l) && !sent) stop.abort();
+      },
+      warn: (l: string) => lines.push(l),
+      error: (l: string) => {
+        lines.push(l);
+        if (/failed/.test(l)) stop.abort();
+      },
+    };
     // Bytes flow only once atomicDest writes its temp files, so by now its signal handler is set.
     const advance = (n: number) => {
       read += n;
       if (read < 4 * 1024 * 1024 || sent) return;
       sent = true;
-      assert.ok(process.listenerCount("SIGINT") >= listenersBefore + 2, "the watch and atomicDest should both listen");
+      listenersAtSend = process.listenerCount("SIGINT");
       setImmediate(() => process.emit("SIGINT", "SIGINT"));
     };
     const progress = { phase() {}, advance, end() {} };
-    await watchGuestTools({ driversDir: sample.drivers, guestToolsDir: sample.guestTools, spec: sample.spec, outDir: out, handleSignals: true, progress, logger });
-    assert.ok(sent, "the build finished before the signal was sent");
+    await watchGuestTools({ driversDir: sample.drivers, guestToolsDir: sample.guestTools, spec: sample.spec, outDir: out, handleSignals: true, stop: stop.signal, progress, logger });
+    assert.ok(sent, `the build finished before the signal was sent:\n${lines.join("\n")}`);
+    assert.ok(listenersAtSend >= listenersBefore + 2, "the watch and atomicDest should both listen");
     assert.ok(!existsSync(out), `the out dir was left behind: ${existsSync(out) ? readdirSync(out).join(", ") : ""}`);
-    assert.deepEqual(lines.slice(-3).map((l) => l.replace(/;.*/, "")), ["SIGINT: stopping", "build stopped", "stopped watching"]);
+    assert.deepEqual(lines.slice(-3).map((l) => l.replace(/;.*/, "")), ["SIGINT: stopping", "build stopped", "stopped watching"], lines.join("\n"));
     assert.equal(process.listenerCount("SIGINT"), listenersBefore, "signal listeners left behind");
   });
 });
