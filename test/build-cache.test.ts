@@ -68,10 +68,18 @@ describe("BuildCache (incremental rebuilds)", function () {
     appendFileSync(path.join(sample.guestTools, "setup.cmd"), "rem one more line\r\n");
     const out = path.join(tempDir(), "second");
     await build(sample, out, cache);
+    // Another out dir: the hashes are reused, the zip entries compressed again (none are kept in memory).
+    assert.equal(cache.stats.hashesReused, files - 1);
+    assert.equal(cache.stats.zipEntriesReused, 0);
+    assert.equal(cache.stats.outputsUpdated, 0);
+
+    appendFileSync(path.join(sample.guestTools, "setup.cmd"), "rem and another\r\n");
+    await build(sample, out, cache);
     // Only setup.cmd was read again; everything else came from the cache.
     assert.equal(cache.stats.hashesReused, files - 1);
     assert.equal(cache.stats.zipEntriesReused, files - 1);
     assert.equal(cache.stats.hashesComputed, 1);
+    assert.equal(cache.stats.outputsUpdated, 2, "the ISO and the zip were not written as updates");
     assert.equal(manifestHash(out, "setup.cmd"), sha256(readFileSync(path.join(sample.guestTools, "setup.cmd"))));
     await assertSameAsCold(sample, out);
   });
@@ -133,14 +141,16 @@ describe("BuildCache (incremental rebuilds)", function () {
     await assertSameAsCold(sample, out);
   });
 
-  it("keeps at most maxZipBytes of compressed entries, and the output stays the same", async () => {
+  it("keeps at most maxZipBytes of compressed entries in memory, used for another out dir, and the output stays the same", async () => {
     const sample = sampleWithBigFile();
     const cache = new BuildCache({ racyMs: 0, maxZipBytes: 1024 * 1024 });
-    const out = path.join(tempDir(), "out");
-    await build(sample, out, cache);
+    await build(sample, path.join(tempDir(), "out"), cache);
     assert.ok(cache.stats.zipBytes > 0 && cache.stats.zipBytes <= 1024 * 1024, `zipBytes ${cache.stats.zipBytes}`);
-    await build(sample, out, cache);
-    await assertSameAsCold(sample, out);
+    const other = path.join(tempDir(), "other");
+    await build(sample, other, cache);
+    assert.ok(cache.stats.zipEntriesReused > 0, "no entry came from memory");
+    assert.ok(cache.stats.zipEntriesCompressed > 0, "the big file should not fit in 1 MiB");
+    await assertSameAsCold(sample, other);
   });
 
   it("forgets a file's key when a plugin replaces its contents", async () => {
@@ -153,6 +163,7 @@ describe("BuildCache (incremental rebuilds)", function () {
     const [out] = await runPlugins([vinyl], cache.identify());
     assert.ok(cache.keyOf(out!)?.includes(file));
     out!.contents = Buffer.from("HELLO");
-    assert.equal(cache.keyOf(out!), undefined);
+    // Contents in memory are keyed by their bytes, never by the file they came from.
+    assert.equal(cache.keyOf(out!), `sha256:${sha256(Buffer.from("HELLO"))}`);
   });
 });

@@ -11,15 +11,21 @@
  * application listens for that signal itself, the writes are abandoned with an error and the
  * exit is left to it. The handlers are removed as soon as no atomicDest of the process has
  * temporary files.
+ *
+ * An output whose writer attached an OutputRecipe (isoWriter, deterministicZip with a BuildCache:
+ * see shared/output-update.ts) and whose previous version at the destination is still the one it
+ * remembers is written as an update: the temporary file starts as a kernel copy of the previous
+ * output and only the changed regions are written over it. The result is the same file.
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
-import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
+import { outputRecipe, type OutputRecipe, type OutputUpdate } from "../shared/output-update.js";
 import { packagePath } from "../shared/paths.js";
 
 const PLUGIN = "atomicDest";
@@ -37,6 +43,9 @@ interface PendingWrite {
   done: Promise<void>;
   /** The contents stream being written, destroyed when the write is abandoned. */
   source: Readable | undefined;
+  /** Told once the file is in place; `updatedBytes` is set when it was written as an update. */
+  recipe: OutputRecipe | undefined;
+  updatedBytes?: number;
 }
 
 /** Temp files left by a process that died are recognisable by this prefix. */
@@ -189,6 +198,8 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       undo.temps.add(tmp);
       track(undo);
       const source = Buffer.isBuffer(file.contents) ? undefined : (file.contents as Readable);
+      const recipe = outputRecipe(file);
+      const write: PendingWrite = { tmp, final, done: Promise.resolve(), source, recipe };
       // The first error seen tells which side failed (pipeline then destroys the other side with
       // the same error). Listening now also keeps a source that fails before its write starts
       // from throwing an uncaught 'error'.
@@ -201,7 +212,11 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         // Failures of our own writes (a full or read-only disk: a system call failed) name the
         // output; the source's errors, and its premature end, pass through as they are.
         try {
-          if (Buffer.isBuffer(file.contents)) {
+          const update = recipe && (await recipe.updateFrom(final).catch(() => undefined));
+          if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
+            source?.destroy(); // not needed: the update gives the same bytes
+            write.updatedBytes = await writeUpdate(tmp, update, () => abandoned, (err) => (first = { side: "out", err }));
+          } else if (Buffer.isBuffer(file.contents)) {
             await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
               first = { side: "out", err };
               throw err;
@@ -217,7 +232,8 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         }
       })();
       done.catch(() => undefined); // observed in flush; avoid an unhandled rejection meanwhile
-      writes.push({ tmp, final, done, source });
+      write.done = done;
+      writes.push(write);
       cb(); // start the next file's write now: outputs are written concurrently
     },
     flush(cb) {
@@ -249,6 +265,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         }
         finished = true;
         untrack(undo);
+        for (const w of writes) w.recipe?.written(w.final, w.updatedBytes);
         options.onWritten?.(writes.map((w) => w.final));
       })().then(() => cb(), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
@@ -261,6 +278,53 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     },
   });
   return stream;
+}
+
+/**
+ * Start an update: the previous output copied to the temp file, in the kernel (copy_file_range or
+ * sendfile: no bytes pass through JavaScript). False when it is gone already (then the contents
+ * stream is written instead); other failures are failures of our own writes.
+ */
+async function copyPrevious(from: string, tmp: string, onOutError: (err: Error) => void): Promise<boolean> {
+  try {
+    await copyFile(from, tmp);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(from))) return false;
+    onOutError(err as Error);
+    throw err;
+  }
+}
+
+/** Write the update's regions over the copy and truncate it to the final size. Returns the bytes written. */
+async function writeUpdate(tmp: string, update: OutputUpdate, abandoned: () => boolean, onOutError: (err: Error) => void): Promise<number> {
+  const out = async <T>(op: () => Promise<T>): Promise<T> =>
+    op().catch((err: Error) => {
+      onOutError(err);
+      throw err;
+    });
+  const handle = await out(() => open(tmp, "r+"));
+  let bytes = 0;
+  let end = 0;
+  try {
+    for await (const region of update.regions) {
+      let position = region.offset;
+      for await (const chunk of region.chunks) {
+        if (abandoned()) throw userError(PLUGIN, `${tmp} was not completed: the build failed`);
+        for (let done = 0; done < chunk.length; ) {
+          const { bytesWritten } = await out(() => handle.write(chunk, done, chunk.length - done, position + done));
+          done += bytesWritten;
+        }
+        position += chunk.length;
+        bytes += chunk.length;
+      }
+      end = position;
+    }
+    await out(() => handle.truncate(update.size ?? end));
+  } finally {
+    await handle.close();
+  }
+  return bytes;
 }
 
 async function isDirectory(p: string): Promise<boolean> {

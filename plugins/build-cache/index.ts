@@ -3,16 +3,26 @@
  * so that a rebuild neither re-hashes nor re-compresses a file that has not changed.
  *
  * Files are identified by their contents' identity on disk (path, device + inode, size, mtime and
- * ctime in ns; see identity.ts), taken by the `identify()` stage. The key is attached to the
+ * ctime in ns; see identity.ts), taken by the `identify()` stage; contents held in memory (a
+ * Buffer, e.g. a generated devices.cmd) by the SHA-256 of their bytes. The key is attached to the
  * file's FileContents object itself (a WeakMap), not to the vinyl: a plugin that replaces
  * `file.contents` drops the key with it, so a transformed file is never mistaken for its source.
  *
- * Per key it remembers the SHA-256 + size (for the manifest) and the compressed zip entry (CRC-32
- * and deflate bytes, for the zip). Both consumers check the size again before reusing anything.
+ * Per key it remembers the SHA-256 + size (for the manifest), and optionally the compressed zip
+ * entry (up to `maxZipBytes`, default none). Per output written (by destination path) it remembers
+ * what the writers put there: the ISO's file placement, the zip's entries (OutputMemory). A rebuild
+ * written with atomicDest then starts from a kernel copy of the previous image and rewrites only
+ * what changed, and copies unchanged zip entries from the previous zip: nothing of the payload is
+ * held in memory. A memo is recalled only while the output's own identity (the same key as a
+ * source file's) is what it was right after it was written, so an output touched by anything
+ * else is rewritten in full.
+ *
  * The cache is bounded: after each successful build, entries of files that were not part of it
- * are dropped (deleted or changed files), and compressed bytes are kept up to `maxZipBytes`.
- * One cache serves one build at a time (begin() starts a build's bookkeeping).
+ * are dropped (deleted or changed files). One cache serves one build at a time (begin() starts a
+ * build's bookkeeping).
  */
+import { createHash } from "node:crypto";
+import { lstatSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
@@ -20,6 +30,7 @@ import type { CachedZipEntry, ZipFileCache } from "../deterministic-zip/index.js
 import type { FileHash, HashCache } from "../manifest/index.js";
 import { FileContents } from "../shared/contents.js";
 import { asPluginError } from "../shared/errors.js";
+import type { OutputMemory } from "../shared/output-update.js";
 import { contentsIdentity, isRacy } from "./identity.js";
 
 export { contentsIdentity, isRacy } from "./identity.js";
@@ -27,7 +38,11 @@ export { contentsIdentity, isRacy } from "./identity.js";
 const PLUGIN = "buildCache";
 
 export interface BuildCacheOptions {
-  /** Compressed zip bytes kept at most; entries beyond are compressed again each build. Default 1 GiB. */
+  /**
+   * Compressed zip bytes kept in memory at most. Default 0: a zip written with atomicDest takes
+   * unchanged entries from the previous zip on disk instead. Raise it for pipelines that write
+   * the zip some other way (gulp.dest), where that is not possible.
+   */
   maxZipBytes?: number;
   /** Files changed less than this long ago are not cached (see isRacy). Default 2000 ms. */
   racyMs?: number;
@@ -44,9 +59,18 @@ export interface BuildCacheStats {
   /** Entries held now, and their compressed bytes. */
   entries: number;
   zipBytes: number;
+  /** Outputs of this build written as updates of the previous ones, and the bytes that took. */
+  outputsUpdated: number;
+  bytesUpdated: number;
 }
 
-export class BuildCache implements HashCache, ZipFileCache {
+interface OutputMemo {
+  identity: string;
+  kind: string;
+  memo: unknown;
+}
+
+export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
   readonly maxZipBytes: number;
   readonly racyMs: number;
   #keys = new WeakMap<object, string>();
@@ -55,17 +79,22 @@ export class BuildCache implements HashCache, ZipFileCache {
   #hashes = new Map<string, FileHash>();
   #zip = new Map<string, CachedZipEntry>();
   #zipBytes = 0;
-  #counts = { hashesReused: 0, hashesComputed: 0, zipEntriesReused: 0, zipEntriesCompressed: 0 };
+  #outputs = new Map<string, OutputMemo>();
+  #counts = BuildCache.#zeroCounts();
+
+  static #zeroCounts() {
+    return { hashesReused: 0, hashesComputed: 0, zipEntriesReused: 0, zipEntriesCompressed: 0, outputsUpdated: 0, bytesUpdated: 0 };
+  }
 
   constructor(options: BuildCacheOptions = {}) {
-    this.maxZipBytes = options.maxZipBytes ?? 1024 * 1024 * 1024;
+    this.maxZipBytes = options.maxZipBytes ?? 0;
     this.racyMs = options.racyMs ?? 2000;
   }
 
   /** Start a build: forget which keys the previous (maybe failed) one saw, reset the counters. */
   begin(): void {
     this.#current.clear();
-    this.#counts = { hashesReused: 0, hashesComputed: 0, zipEntriesReused: 0, zipEntriesCompressed: 0 };
+    this.#counts = BuildCache.#zeroCounts();
   }
 
   /** The build succeeded: drop every entry it did not use (files deleted, changed or renamed). */
@@ -84,6 +113,7 @@ export class BuildCache implements HashCache, ZipFileCache {
     this.#zip.clear();
     this.#zipBytes = 0;
     this.#current.clear();
+    this.#outputs.clear();
   }
 
   get stats(): BuildCacheStats {
@@ -122,8 +152,17 @@ export class BuildCache implements HashCache, ZipFileCache {
     this.#current.add(key);
   }
 
+  /**
+   * The key of a file's contents: its identity on disk when identify() saw it, or for contents
+   * held in memory (generated files such as devices.cmd) a hash of the bytes themselves.
+   */
   keyOf(file: Vinyl): string | undefined {
     const contents = file.contents;
+    if (Buffer.isBuffer(contents)) {
+      let key = this.#keys.get(contents);
+      if (key === undefined) this.#keys.set(contents, (key = `sha256:${createHash("sha256").update(contents).digest("hex")}`));
+      return key;
+    }
     return contents !== null && typeof contents === "object" ? this.#keys.get(contents) : undefined;
   }
 
@@ -140,9 +179,34 @@ export class BuildCache implements HashCache, ZipFileCache {
 
   getZipEntry(key: string, level: number): CachedZipEntry | undefined {
     const hit = this.#zip.get(key);
-    if (!hit || hit.level !== level) return undefined;
-    this.#counts.zipEntriesReused++;
-    return hit;
+    return hit && hit.level === level ? hit : undefined;
+  }
+
+  countZipEntries(reused: number, compressed: number): void {
+    this.#counts.zipEntriesReused += reused;
+    this.#counts.zipEntriesCompressed += compressed;
+  }
+
+  async recallOutput(dest: string, kind: string): Promise<unknown> {
+    const known = this.#outputs.get(dest);
+    if (!known || known.kind !== kind) return undefined;
+    const st = await lstat(dest, { bigint: true }).catch(() => undefined);
+    if (!st?.isFile() || contentsIdentity(dest, st) !== known.identity) {
+      this.#outputs.delete(dest);
+      return undefined;
+    }
+    return known.memo;
+  }
+
+  rememberOutput(dest: string, kind: string, memo: unknown, updatedBytes?: number): void {
+    if (updatedBytes !== undefined) {
+      this.#counts.outputsUpdated++;
+      this.#counts.bytesUpdated += updatedBytes;
+    }
+    // Right after the rename: the file's identity now is that of what we wrote.
+    const st = lstatSync(dest, { bigint: true, throwIfNoEntry: false });
+    if (st?.isFile()) this.#outputs.set(dest, { identity: contentsIdentity(dest, st), kind, memo });
+    else this.#outputs.delete(dest);
   }
 
   canKeepZipEntry(size: number): boolean {
@@ -151,7 +215,6 @@ export class BuildCache implements HashCache, ZipFileCache {
   }
 
   setZipEntry(key: string, entry: CachedZipEntry): void {
-    this.#counts.zipEntriesCompressed++;
     const old = this.#zip.get(key);
     const bytes = this.#zipBytes - (old?.data.length ?? 0) + entry.data.length;
     if (bytes > this.maxZipBytes) return;

@@ -9,6 +9,10 @@
  * bytes when the cache has them (no read, no deflate), and remembered after it is compressed
  * otherwise. The same property makes that safe: an entry's bytes depend only on its contents and
  * the level, so a cached entry is exactly what compressing it again would give.
+ *
+ * The same property lets assembleZipUpdate() build a zip from an earlier one of ours: entries
+ * whose local header and contents key are unchanged are copied from it (the leading run that is
+ * already in place is not even written), only the rest is compressed.
  */
 import { PassThrough, Readable, Transform, pipeline } from "node:stream";
 import zlib from "node:zlib";
@@ -22,7 +26,9 @@ import {
   ZIP64_SIZE_THRESHOLD,
   type CentralEntry,
   type DosDateTime,
+  type EntryHeader,
 } from "./format.js";
+import type { OutputRegion, OutputUpdate } from "../shared/output-update.js";
 
 export interface ZipEntryInput {
   name: string;
@@ -74,6 +80,8 @@ export interface AssembleOptions {
   forceZip64?: boolean;
   /** Remembered compressed entries, looked up by ZipEntryInput.cacheKey. */
   cache?: ZipEntryCache;
+  /** Told what was written, once the end of the central directory is out. */
+  onSummary?: (summary: ZipSummary) => void;
 }
 
 interface Compressed {
@@ -154,124 +162,272 @@ function cachedEntry(e: ZipEntryInput, options: AssembleOptions): CachedZipEntry
   return hit && hit.level === options.level && hit.size === e.size ? hit : undefined;
 }
 
+
+/** What an assembly wrote for one entry: enough to copy the entry into a later zip unchanged. */
+export interface ZipRecordSummary {
+  /** The local header's bytes (name, flags, method, time, ZIP64): equal headers, equal record framing. */
+  header: Buffer;
+  /** Files only: ZipEntryInput.cacheKey, and the level the data was deflated at. */
+  cacheKey?: string;
+  level?: number;
+  /** Offset of the local header, and the record's length (header, data and data descriptor). */
+  offset: number;
+  length: number;
+  crc: number;
+  size: number;
+  compressedSize: number;
+}
+
+/** What an assembly wrote, entry by entry (by entry name), and the archive's size. */
+export interface ZipSummary {
+  records: Map<string, ZipRecordSummary>;
+  size: number;
+  /** File entries whose bytes came from a cache or an earlier zip, and those compressed now. */
+  reused: number;
+  compressed: number;
+}
+
+/** An earlier zip of ours: what it holds, and a reader of its bytes. */
+export interface PreviousZip {
+  summary: ZipSummary;
+  read(offset: number, length: number): AsyncIterable<Buffer>;
+}
+
+/** The local header of every entry (needed up front to compare with an earlier zip). */
+function headersOf(entries: ZipEntryInput[], options: AssembleOptions) {
+  return entries.map((e) => ({
+    name: e.isDirectory ? `${e.name}/` : e.name,
+    isDirectory: e.isDirectory,
+    mode: e.mode,
+    method: e.isDirectory ? METHOD_STORE : METHOD_DEFLATE,
+    dos: options.dos,
+    zip64: !e.isDirectory && (options.forceZip64 === true || e.size >= ZIP64_SIZE_THRESHOLD),
+  }));
+}
+
+/**
+ * Pure: the entries (by index) that can be copied from the previous zip: same local header and,
+ * for a file, the same contents key, level and size (an entry's bytes depend on nothing else).
+ */
+export function planZipReuse(entries: ZipEntryInput[], headers: Buffer[], level: number, previous: ZipSummary): Map<number, ZipRecordSummary> {
+  const reuse = new Map<number, ZipRecordSummary>();
+  entries.forEach((e, i) => {
+    const prev = previous.records.get(e.isDirectory ? `${e.name}/` : e.name);
+    if (!prev || !prev.header.equals(headers[i]!)) return;
+    if (!e.isDirectory && (e.cacheKey === undefined || prev.cacheKey !== e.cacheKey || prev.level !== level || prev.size !== e.size)) return;
+    reuse.set(i, prev);
+  });
+  return reuse;
+}
+
+/** In zipPieces' output: the next bytes go at this offset (what lies before it is in place). */
+interface Seek {
+  seek: number;
+}
+
 /** The zip's bytes. Errors (an unreadable or changed file) surface as a stream error. */
 export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions): Readable {
+  const pieces = zipPieces(entries, headersOf(entries, options), new Map(), options);
+  return Readable.from(pieces as AsyncGenerator<Buffer>, { objectMode: false, highWaterMark: 1024 * 1024 }); // no reuse: no Seek
+}
+
+/**
+ * The zip as an update of `previous`: entries that can be reused and sit at the same offset are
+ * left as they are in the copy, the other reusable ones are copied from `previous`, the rest
+ * compressed; then the central directory. Undefined when nothing can be reused. Used by atomicDest through an OutputRecipe (see
+ * shared/output-update.ts); the resulting file equals assembleZip's bytes.
+ */
+export function assembleZipUpdate(entries: ZipEntryInput[], options: AssembleOptions, previous: PreviousZip): OutputUpdate | undefined {
+  const headers = headersOf(entries, options);
+  const reuse = planZipReuse(entries, headers.map(localHeader), options.level, previous.summary);
+  if (reuse.size === 0) return undefined; // nothing to keep: writing it anew is cheaper than a copy
+  return { regions: regionsOf(zipPieces(entries, headers, reuse, { ...options, previous })) };
+}
+
+/** Split pieces at each Seek into regions; each region must be consumed before the next is asked for. */
+async function* regionsOf(pieces: AsyncGenerator<Buffer | Seek>): AsyncGenerator<OutputRegion> {
+  let offset = 0;
+  let next = await pieces.next();
+  try {
+    while (!next.done) {
+      if (!Buffer.isBuffer(next.value)) {
+        offset = next.value.seek;
+        next = await pieces.next();
+        continue;
+      }
+      yield {
+        offset,
+        chunks: (async function* () {
+          while (!next.done && Buffer.isBuffer(next.value)) {
+            const chunk = next.value;
+            offset += chunk.length;
+            yield chunk;
+            next = await pieces.next();
+          }
+        })(),
+      };
+    }
+  } finally {
+    await pieces.return(undefined);
+  }
+}
+
+/**
+ * The zip, as Buffers in order, and (only when entries are reused) a Seek wherever an entry
+ * already in place in the previous zip is left out.
+ */
+async function* zipPieces(
+  entries: ZipEntryInput[],
+  headers: EntryHeader[],
+  reuse: Map<number, ZipRecordSummary>,
+  options: AssembleOptions & { previous?: PreviousZip },
+): AsyncGenerator<Buffer | Seek> {
   const parallel = Math.max(1, options.parallel ?? 2);
   // How far compression may run ahead of the writer: a few entries, bounded in bytes.
   const maxAheadEntries = parallel * 4;
   const maxAheadBytes = options.aheadBytes ?? 8 * 1024 * 1024;
-
-  async function* generate(): AsyncGenerator<Buffer> {
-    const central: CentralEntry[] = [];
-    const jobs = new Map<number, Compressed>();
-    const hits = new Map<number, CachedZipEntry>();
-    let next = 0; // next entry to start compressing
-    let current = 0; // entry being written
-    let running = 0; // jobs still compressing
-    let aheadBytes = 0; // input bytes of started entries not yet written
-    const pump = () => {
-      while (
-        next < entries.length &&
-        running < parallel &&
-        next - current < maxAheadEntries &&
-        (aheadBytes === 0 || aheadBytes + entries[next]!.size <= maxAheadBytes)
-      ) {
-        const index = next++;
-        const e = entries[index]!;
-        if (e.isDirectory) continue;
-        const hit = cachedEntry(e, options);
-        if (hit) {
-          hits.set(index, hit);
-          continue;
-        }
-        const job = compress(e, options);
-        jobs.set(index, job);
-        running++;
-        aheadBytes += e.size;
-        job.result.then(
-          () => {
-            running--;
-            pump();
-          },
-          () => {
-            running--;
-          },
-        );
+  const central: CentralEntry[] = [];
+  const records = new Map<string, ZipRecordSummary>();
+  const jobs = new Map<number, Compressed>();
+  const hits = new Map<number, CachedZipEntry>();
+  let reused = 0;
+  let compressedCount = 0;
+  let next = 0; // next entry to start compressing
+  let current = 0; // entry being written
+  let running = 0; // jobs still compressing
+  let aheadBytes = 0; // input bytes of started entries not yet written
+  const pump = () => {
+    while (
+      next < entries.length &&
+      running < parallel &&
+      next - current < maxAheadEntries &&
+      (aheadBytes === 0 || aheadBytes + entries[next]!.size <= maxAheadBytes)
+    ) {
+      const index = next++;
+      const e = entries[index]!;
+      if (e.isDirectory || reuse.has(index)) continue;
+      const hit = cachedEntry(e, options);
+      if (hit) {
+        hits.set(index, hit);
+        continue;
       }
-    };
-    let offset = 0n;
-    try {
-      for (let i = 0; i < entries.length; i++) {
-        current = i;
-        pump();
-        const e = entries[i]!;
-        const zip64 = !e.isDirectory && (options.forceZip64 === true || e.size >= ZIP64_SIZE_THRESHOLD);
-        const header = {
-          name: e.isDirectory ? `${e.name}/` : e.name,
-          isDirectory: e.isDirectory,
-          mode: e.mode,
-          method: e.isDirectory ? METHOD_STORE : METHOD_DEFLATE,
-          dos: options.dos,
-          zip64,
-        };
-        const localOffset = offset;
-        const local = localHeader(header);
-        yield local;
-        offset += BigInt(local.length);
-        if (e.isDirectory) {
-          central.push({ ...header, crc: 0, compressedSize: 0n, uncompressedSize: 0n, localHeaderOffset: localOffset });
-          continue;
-        }
-        const hit = hits.get(i);
-        let compressed = 0n;
-        let crc: number;
-        let size: number;
-        if (hit) {
-          hits.delete(i);
-          yield hit.data;
-          compressed = BigInt(hit.data.length);
-          ({ crc, size } = hit);
-          options.onBytes?.(size);
-        } else {
-          const job = jobs.get(i)!;
-          jobs.delete(i);
-          // Collect the compressed chunks only when the cache will keep them (they are yielded anyway).
-          const keep = e.cacheKey !== undefined && options.cache?.canKeepZipEntry(e.size) === true ? ([] as Buffer[]) : undefined;
-          if (job.data instanceof Promise) {
-            const data = await job.data;
-            compressed = BigInt(data.length);
-            keep?.push(data);
-            yield data;
-          } else {
-            for await (const chunk of job.data) {
-              compressed += BigInt((chunk as Buffer).length);
-              keep?.push(chunk as Buffer);
-              yield chunk as Buffer;
-            }
-          }
-          ({ crc, size } = await job.result);
-          aheadBytes -= e.size;
-          if (keep) {
-            const data = Buffer.concat(keep, Number(compressed));
-            options.cache!.setZipEntry(e.cacheKey!, { level: options.level, crc, size, data });
-          }
-        }
-        const descriptor = dataDescriptor(crc, compressed, BigInt(size), zip64);
-        yield descriptor;
-        offset += compressed + BigInt(descriptor.length);
-        central.push({ ...header, crc, compressedSize: compressed, uncompressedSize: BigInt(size), localHeaderOffset: localOffset });
-      }
-      const cdOffset = offset;
-      let cdSize = 0n;
-      for (const c of central) {
-        const record = centralHeader(c);
-        cdSize += BigInt(record.length);
-        yield record;
-      }
-      yield endOfCentralDirectory(central.length, cdSize, cdOffset);
-    } finally {
-      for (const job of jobs.values()) if (!(job.data instanceof Promise)) job.data.destroy();
+      const job = compress(e, options);
+      jobs.set(index, job);
+      running++;
+      aheadBytes += e.size;
+      job.result.then(
+        () => {
+          running--;
+          pump();
+        },
+        () => {
+          running--;
+        },
+      );
     }
+  };
+  /** Note an entry's record; `offset` is where its local header starts. */
+  const record = (i: number, offset: number, length: number, local: Buffer, crc: number, size: number, compressedSize: number) => {
+    const e = entries[i]!;
+    const header = headers[i]!;
+    central.push({ ...header, crc, compressedSize: BigInt(compressedSize), uncompressedSize: BigInt(size), localHeaderOffset: BigInt(offset) });
+    records.set(header.name, {
+      header: local,
+      ...(!e.isDirectory && { level: options.level, ...(e.cacheKey !== undefined && { cacheKey: e.cacheKey }) }),
+      offset,
+      length,
+      crc,
+      size,
+      compressedSize,
+    });
+  };
+  let offset = 0;
+  /** Whether the last entry was left in place, so the next bytes need a Seek. */
+  let skipped = false;
+  try {
+    for (let i = 0; i < entries.length; i++) {
+      current = i;
+      const e = entries[i]!;
+      const prev = reuse.get(i);
+      if (prev && prev.offset === offset) {
+        skipped = true; // already in place in the copy of the previous zip
+      } else if (skipped) {
+        skipped = false;
+        yield { seek: offset };
+      }
+      if (prev) {
+        if (!skipped) yield* options.previous!.read(prev.offset, prev.length);
+        record(i, offset, prev.length, prev.header, prev.crc, prev.size, prev.compressedSize);
+        offset += prev.length;
+        if (!e.isDirectory) {
+          reused++;
+          options.onBytes?.(e.size);
+        }
+        continue;
+      }
+      pump();
+      const local = localHeader(headers[i]!);
+      const localOffset = offset;
+      yield local;
+      offset += local.length;
+      if (e.isDirectory) {
+        record(i, localOffset, local.length, local, 0, 0, 0);
+        continue;
+      }
+      const hit = hits.get(i);
+      let compressed = 0;
+      let crc: number;
+      let size: number;
+      if (hit) {
+        hits.delete(i);
+        yield hit.data;
+        compressed = hit.data.length;
+        ({ crc, size } = hit);
+        reused++;
+        options.onBytes?.(size);
+      } else {
+        const job = jobs.get(i)!;
+        jobs.delete(i);
+        // Collect the compressed chunks only when the cache will keep them (they are yielded anyway).
+        const keep = e.cacheKey !== undefined && options.cache?.canKeepZipEntry(e.size) === true ? ([] as Buffer[]) : undefined;
+        if (job.data instanceof Promise) {
+          const data = await job.data;
+          compressed = data.length;
+          keep?.push(data);
+          yield data;
+        } else {
+          for await (const chunk of job.data) {
+            compressed += (chunk as Buffer).length;
+            keep?.push(chunk as Buffer);
+            yield chunk as Buffer;
+          }
+        }
+        ({ crc, size } = await job.result);
+        aheadBytes -= e.size;
+        compressedCount++;
+        if (keep) {
+          const data = Buffer.concat(keep, compressed);
+          options.cache!.setZipEntry(e.cacheKey!, { level: options.level, crc, size, data });
+        }
+      }
+      const zip64 = headers[i]!.zip64;
+      const descriptor = dataDescriptor(crc, BigInt(compressed), BigInt(size), zip64);
+      yield descriptor;
+      record(i, localOffset, local.length + compressed + descriptor.length, local, crc, size, compressed);
+      offset += compressed + descriptor.length;
+    }
+    if (skipped) yield { seek: offset };
+    const cdOffset = offset;
+    let cdSize = 0;
+    for (const c of central) {
+      const header = centralHeader(c);
+      cdSize += header.length;
+      yield header;
+    }
+    const end = endOfCentralDirectory(central.length, BigInt(cdSize), BigInt(cdOffset));
+    yield end;
+    options.onSummary?.({ records, size: cdOffset + cdSize + end.length, reused, compressed: compressedCount });
+  } finally {
+    for (const job of jobs.values()) if (!(job.data instanceof Promise)) job.data.destroy();
   }
-  return Readable.from(generate(), { objectMode: false, highWaterMark: 1024 * 1024 });
 }

@@ -17,19 +17,27 @@ import { clampDosEpoch, toEpoch } from "../shared/epoch.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { userError } from "../shared/errors.js";
 import { compareCodePoints, packagePath, parentDirs } from "../shared/paths.js";
-import { assembleZip, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
+import { attachOutputRecipe, RangeReader, type OutputMemory, type OutputUpdate } from "../shared/output-update.js";
+import { assembleZip, assembleZipUpdate, type AssembleOptions, type ZipEntryCache, type ZipEntryInput, type ZipSummary } from "./assemble.js";
 import { dosDateTime, type DosDateTime } from "./format.js";
 
-export { assembleZip, type AssembleOptions, type CachedZipEntry, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
+export { assembleZip, assembleZipUpdate, planZipReuse, type ZipSummary, type ZipRecordSummary, type PreviousZip, type AssembleOptions, type CachedZipEntry, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
 
-/** Compressed entries remembered between builds, and the identity of a file's contents (see BuildCache). */
-export interface ZipFileCache extends ZipEntryCache {
+/**
+ * What a zip reuses between builds (see BuildCache): the identity of a file's contents, compressed
+ * entries kept in memory, and the zips written before (by destination), whose entries are copied.
+ */
+export interface ZipFileCache extends ZipEntryCache, OutputMemory {
   /** A key for the file's current bytes, or undefined when they cannot be identified. */
   keyOf(file: Vinyl): string | undefined;
+  /** Told, per assembly, how many file entries were reused and how many compressed. */
+  countZipEntries(reused: number, compressed: number): void;
 }
 export { dosDateTime } from "./format.js";
 
 const PLUGIN = "deterministicZip";
+/** The kind of memo the zip keeps per destination (its ZipSummary). */
+const MEMO_KIND = "deterministicZip";
 
 export interface DeterministicZipOptions {
   /** Default "aero-guest-tools.zip". */
@@ -86,16 +94,52 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
           };
         }),
       ];
-      const contents = assembleZip(entries, {
+      const cache = options.cache;
+      let written: ZipSummary | undefined;
+      const assembly: AssembleOptions = {
         dos,
         level,
         ...(options.parallel !== undefined && { parallel: options.parallel }),
         ...(options.onBytes && { onBytes: options.onBytes }),
-        ...(options.cache && { cache: options.cache }),
-      });
+        ...(cache && {
+          cache,
+          onSummary: (summary: ZipSummary) => {
+            written = summary;
+            cache.countZipEntries(summary.reused, summary.compressed);
+          },
+        }),
+      };
+      const contents = assembleZip(entries, assembly);
+      if (cache) {
+        attachOutputRecipe(contents, {
+          updateFrom: async (dest) => {
+            const summary = (await cache.recallOutput(dest, MEMO_KIND)) as ZipSummary | undefined;
+            return summary && updateFrom(dest, summary, entries, assembly);
+          },
+          written: (dest, updatedBytes) => {
+            if (written) cache.rememberOutput(dest, MEMO_KIND, written, updatedBytes);
+          },
+        });
+      }
       const first = files[0]!;
       return [new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents })];
     },
     isRegularFile,
   );
+}
+
+/** The zip as an update of the one of ours at `dest`, reading the entries it copies from there. */
+function updateFrom(dest: string, summary: ZipSummary, entries: ZipEntryInput[], assembly: AssembleOptions): OutputUpdate | undefined {
+  const reader = new RangeReader(dest);
+  const update = assembleZipUpdate(entries, assembly, { summary, read: (offset, length) => reader.read(offset, length) });
+  if (!update) return undefined;
+  return {
+    regions: (async function* () {
+      try {
+        yield* update.regions;
+      } finally {
+        await reader.close();
+      }
+    })(),
+  };
 }

@@ -145,19 +145,49 @@ export function* metadataChunks(layout: IsoLayout, options: ImageOptions): Gener
 /** Where the bytes of one file come from: an async iterable of Buffer (or Uint8Array) chunks. */
 export type OpenFile = (file: PlannedFile) => AsyncIterable<Uint8Array | string>;
 
+/** A stretch of the image to write: where it starts, whether the metadata leads it, then files. */
+export interface ImageRun {
+  offset: number;
+  metadata: boolean;
+  files: PlannedFile[];
+}
+
 /**
- * The whole image. A source that yields more or fewer bytes than its planned size throws a
- * ContentSizeError (after destroying the source); a layout/bytes disagreement is an internal
- * error. Consumers stop early by calling return() (Readable.from does on destroy).
+ * Pure: the stretches of the image to write when the files for which `unchanged` holds are
+ * already in place (an earlier image with them at the same sectors). The metadata is always
+ * written; each run of changed files is one stretch, its padding included. With nothing
+ * unchanged, one run is the whole image.
  */
-export async function* imageChunks(layout: IsoLayout, options: ImageOptions, openFile: OpenFile): AsyncGenerator<Buffer> {
-  let position = 0;
-  for (const chunk of metadataChunks(layout, options)) {
-    position += chunk.length;
-    yield chunk;
-  }
+export function imageRuns(layout: IsoLayout, unchanged: (file: PlannedFile) => boolean = () => false): ImageRun[] {
+  const runs: ImageRun[] = [{ offset: 0, metadata: true, files: [] }];
+  let run: ImageRun | undefined = runs[0];
   for (const file of layout.files) {
     if (file.size === 0) continue;
+    if (unchanged(file)) {
+      run = undefined;
+      continue;
+    }
+    if (!run) runs.push((run = { offset: file.lba * SECTOR, metadata: false, files: [] }));
+    run.files.push(file);
+  }
+  return runs;
+}
+
+/**
+ * The bytes of one run. A source that yields more or fewer bytes than its planned size throws a
+ * ContentSizeError (after destroying the source); a layout/bytes disagreement is an internal
+ * error. Returns the position after the run. Consumers stop early by calling return()
+ * (Readable.from does on destroy).
+ */
+export async function* runChunks(run: ImageRun, layout: IsoLayout, options: ImageOptions, openFile: OpenFile): AsyncGenerator<Buffer, number> {
+  let position = run.offset;
+  if (run.metadata) {
+    for (const chunk of metadataChunks(layout, options)) {
+      position += chunk.length;
+      yield chunk;
+    }
+  }
+  for (const file of run.files) {
     if (position !== file.lba * SECTOR) throw new Error(`internal error: "${file.path}" planned at byte ${file.lba * SECTOR}, written at ${position}`);
     let written = 0;
     for await (const chunk of openFile(file)) {
@@ -175,7 +205,14 @@ export async function* imageChunks(layout: IsoLayout, options: ImageOptions, ope
       yield Buffer.alloc(pad);
     }
   }
-  if (position !== layout.totalSectors * SECTOR) {
-    throw new Error(`internal error: ISO size mismatch (expected ${layout.totalSectors * SECTOR}, got ${position})`);
+  return position;
+}
+
+/** The whole image, in order (see runChunks for its errors). */
+export async function* imageChunks(layout: IsoLayout, options: ImageOptions, openFile: OpenFile): AsyncGenerator<Buffer> {
+  const [whole] = imageRuns(layout);
+  const end = yield* runChunks(whole!, layout, options, openFile);
+  if (end !== layout.totalSectors * SECTOR) {
+    throw new Error(`internal error: ISO size mismatch (expected ${layout.totalSectors * SECTOR}, got ${end})`);
   }
 }

@@ -15,8 +15,9 @@ import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { asPluginError, userError, PluginError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
-import { ContentSizeError, imageChunks, type ImageOptions } from "./image.js";
-import { IsoLayoutError, planLayout, type IsoLayout, type LayoutInput } from "./layout.js";
+import { attachOutputRecipe, type OutputMemory } from "../shared/output-update.js";
+import { ContentSizeError, imageChunks, imageRuns, runChunks, type ImageOptions, type OpenFile } from "./image.js";
+import { IsoLayoutError, planLayout, type IsoLayout, type LayoutInput, type PlannedFile } from "./layout.js";
 import { normalizeVolumeId } from "./names.js";
 import { SECTOR } from "./records.js";
 
@@ -32,11 +33,31 @@ export interface IsoWriterOptions {
   sourceDateEpoch?: number | bigint;
   /** Relative path of the emitted image. Default aero-guest-tools.iso. */
   fileName?: string;
+  /**
+   * Where the image remembers, per destination, which files it placed where (a BuildCache). A
+   * rebuild written with atomicDest then copies the previous image and rewrites only the
+   * metadata and the files that changed or moved (see shared/output-update.ts).
+   */
+  cache?: IsoWriterCache;
+}
+
+/** What the ISO writer needs from a BuildCache. */
+export interface IsoWriterCache extends OutputMemory {
+  /** A key for the file's current bytes, or undefined when they cannot be identified. */
+  keyOf(file: Vinyl): string | undefined;
+}
+
+/** The kind of memo the ISO keeps per destination. */
+const MEMO_KIND = "isoWriter";
+
+/** Where each identified file's bytes sit in an image written earlier. */
+interface IsoMemo {
+  files: Map<string, { lba: number; size: number; key: string }>;
 }
 
 export function isoWriter(options: IsoWriterOptions = {}): Transform {
   const { date, volumeId, fileName } = checkOptions(options);
-  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName)], isRegularFile);
+  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache)], isRegularFile);
 }
 
 function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string; fileName: string } {
@@ -63,7 +84,7 @@ function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string
 }
 
 /** Validate and plan (throwing PluginErrors), then wrap the lazy byte stream in a vinyl. */
-function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string): Vinyl {
+function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string, cache: IsoWriterCache | undefined): Vinyl {
   if (files.length === 0) {
     throw userError(PLUGIN, `refusing to create an empty ISO (${fileName}): no files were given`);
   }
@@ -91,35 +112,77 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string)
   }
   const first = files[0]!;
   const size = layout.totalSectors * SECTOR;
-  return new Vinyl({
-    cwd: first.cwd,
-    base: first.base,
-    path: path.join(first.base, fileName),
-    contents: Readable.from(guardedChunks(layout, options, byPath), {
-      objectMode: false,
-      highWaterMark: OUTPUT_HIGH_WATER_MARK,
-    }),
-    stat: generatedStat(size, options.date),
+  const reader = () => new ImageReader(layout.files, byPath);
+  const contents = Readable.from(reader().guard((open) => imageChunks(layout, options, open)), {
+    objectMode: false,
+    highWaterMark: OUTPUT_HIGH_WATER_MARK,
   });
+  if (cache) {
+    const memo = isoMemo(layout, byPath, cache);
+    attachOutputRecipe(contents, {
+      updateFrom: async (dest) => {
+        const previous = (await cache.recallOutput(dest, MEMO_KIND)) as IsoMemo | undefined;
+        if (!previous) return undefined;
+        const runs = imageRuns(layout, (file) => {
+          const before = previous.files.get(file.path);
+          const now = memo.files.get(file.path);
+          return before !== undefined && now !== undefined && before.key === now.key && before.lba === now.lba && before.size === now.size;
+        });
+        const images = new ImageReader(runs.flatMap((r) => r.files), byPath);
+        return {
+          size,
+          regions: (async function* () {
+            for (const run of runs) yield { offset: run.offset, chunks: images.guard((open) => runChunks(run, layout, options, open)) };
+          })(),
+        };
+      },
+      written: (dest, updatedBytes) => cache.rememberOutput(dest, MEMO_KIND, memo, updatedBytes),
+    });
+  }
+  return new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents, stat: generatedStat(size, options.date) });
 }
 
-/** The image bytes, with every failure turned into a PluginError that names the file. */
-async function* guardedChunks(layout: IsoLayout, options: ImageOptions, byPath: Map<string, Vinyl>): AsyncGenerator<Buffer> {
-  let current: string | undefined;
-  try {
-    const open = readAhead(layout, byPath);
-    yield* imageChunks(layout, options, (file) => {
-      current = file.path;
-      return open(file.path);
-    });
-  } catch (err) {
-    if (err instanceof PluginError) throw err;
-    if (err instanceof ContentSizeError) throw userError(PLUGIN, err.message, byPath.get(err.path)?.path);
-    const source = current === undefined ? undefined : byPath.get(current);
-    if (source && err instanceof Error && (err as NodeJS.ErrnoException).code !== undefined) {
-      throw userError(PLUGIN, `reading "${current}": ${err.message}`, source.path);
+/** Where the files with a contents key are placed in this layout. */
+function isoMemo(layout: IsoLayout, byPath: Map<string, Vinyl>, cache: IsoWriterCache): IsoMemo {
+  const files: IsoMemo["files"] = new Map();
+  for (const file of layout.files) {
+    const key = file.size > 0 ? cache.keyOf(byPath.get(file.path)!) : undefined;
+    if (key !== undefined) files.set(file.path, { lba: file.lba, size: file.size, key });
+  }
+  return { files };
+}
+
+/**
+ * Opens the files of an image (or of the runs of an update) in image order, with read-ahead,
+ * and turns every failure into a PluginError that names the file.
+ */
+class ImageReader {
+  #open: (path: string) => AsyncIterable<Buffer>;
+  #current: string | undefined;
+
+  constructor(
+    files: PlannedFile[],
+    readonly byPath: Map<string, Vinyl>,
+  ) {
+    this.#open = readAhead(files, byPath);
+  }
+
+  async *guard(chunks: (open: OpenFile) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    try {
+      yield* chunks((file) => {
+        this.#current = file.path;
+        return this.#open(file.path);
+      });
+    } catch (err) {
+      if (err instanceof PluginError) throw err;
+      if (err instanceof ContentSizeError) throw userError(PLUGIN, err.message, this.byPath.get(err.path)?.path);
+      const current = this.#current;
+      const source = current === undefined ? undefined : this.byPath.get(current);
+      if (source && err instanceof Error && (err as NodeJS.ErrnoException).code !== undefined) {
+        throw userError(PLUGIN, `reading "${current}": ${err.message}`, source.path);
+      }
+      throw asPluginError(PLUGIN, err, source?.path);
     }
-    throw asPluginError(PLUGIN, err, source?.path);
   }
 }
 
@@ -133,8 +196,8 @@ const READ_AHEAD_BYTES = 4 * 1024 * 1024;
  * a payload of many small driver files then costs one read call per file and no waiting between
  * them. Large files stream as before; a foreign (one-shot) stream is never read ahead.
  */
-function readAhead(layout: IsoLayout, byPath: Map<string, Vinyl>): (path: string) => AsyncIterable<Buffer> {
-  const order = layout.files.filter((f) => f.size > 0).map((f) => f.path);
+function readAhead(files: PlannedFile[], byPath: Map<string, Vinyl>): (path: string) => AsyncIterable<Buffer> {
+  const order = files.filter((f) => f.size > 0).map((f) => f.path);
   const eager = (p: string) => {
     const file = byPath.get(p)!;
     return contentSize(file) <= WHOLE_FILE_MAX && isReopenable(file);

@@ -43,7 +43,8 @@ export interface MediaImagesOptions {
   progress?: ProgressSink;
   /**
    * Results of unchanged files from an earlier build (a BuildCache, see plugins/build-cache): their
-   * hashes and compressed zip entries are reused. The ISO has nothing to cache: it stores bytes as they are.
+   * hashes are reused, and images written with atomicDest are updated from the previous ones in
+   * place of being written anew (unchanged ISO sectors and zip entries are copied).
    */
   cache?: HashCache & ZipFileCache;
 }
@@ -82,6 +83,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
           fileName: options.isoName ?? "aero-guest-tools.iso",
+          ...(options.cache && { cache: options.cache }),
         });
         const zip = deterministicZip({
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
