@@ -5,7 +5,8 @@
  * - Changes are debounced (saving ten files starts one rebuild); a change during a rebuild
  *   queues exactly one more (RebuildLoop).
  * - Rebuilds are incremental and byte-identical to a cold build: a BuildCache keeps each
- *   unchanged file's hash and compressed zip entry in memory (plugins/build-cache).
+ *   unchanged file's hash in memory, and the ISO and zip are updated from the previous ones in
+ *   the out dir, rewriting only what changed (plugins/build-cache, shared/output-update.ts).
  * - A failed rebuild is logged as the one-shot build reports it and the watch goes on; the out
  *   dir keeps the last good media (atomicDest renames only complete outputs).
  * - Ctrl-C (SIGINT) or SIGTERM aborts a running build (its temp files are removed), closes the
@@ -274,13 +275,15 @@ export async function watchGuestTools(options: WatchOptions): Promise<void> {
       const took = performance.now() - started;
       const sizes = await Promise.all(result.outputs.map(async (o) => `${path.basename(o)} ${formatBytes((await stat(o)).size)}`));
       const files = result.fileCount - 1; // manifest.json is made, not read
-      const reused = cache.stats.zipEntriesReused;
+      const { zipEntriesReused: reused, outputsUpdated, bytesUpdated } = cache.stats;
+      // The ISO and the zip are updated in place of being rewritten unless something else touched them.
+      const images = outputsUpdated === 2 ? `${formatBytes(bytesUpdated)} of the images rewritten` : outputsUpdated === 1 ? "one image written in full" : "images written in full";
       // Warnings as the one-shot build prints them, but only when they change (one line per rebuild).
       const warnings = result.warnings.join("\n");
       if (warnings !== lastWarnings && !options.quiet) for (const w of result.warnings) logger.warn(`warning: ${w}`);
       lastWarnings = warnings;
       lastGood = true;
-      info(`${first ? "built" : `rebuilt${cause}`} in ${seconds(took)}: ${sizes.join(", ")} (${first ? `${files} files` : `${reused} of ${files} files reused`})`);
+      info(`${first ? "built" : `rebuilt${cause}`} in ${seconds(took)}: ${sizes.join(", ")} (${first ? `${files} files` : `${reused} of ${files} files reused; ${images}`})`);
     } catch (err) {
       if (signal.aborted || stopRequested) {
         info(`${first ? "build" : `rebuild${cause}`} stopped; ${outShown} is as it was`);

@@ -83,12 +83,20 @@ describe("output updates (rebuilds into the same out dir)", function () {
     noTempFiles(out);
   });
 
-  it("moves the files after an edit that grows setup.cmd past a sector, and after a driver INF edit", async () => {
+  it("moves the files after an edit that grows setup.cmd past a sector, a large file rewritten, and a driver INF edit", async () => {
     const sample = sampleWithBigFile();
     const cache = new BuildCache({ racyMs: 0 });
     const out = path.join(tempDir(), "out");
     await build(sample, out, cache);
     appendFileSync(path.join(sample.guestTools, "setup.cmd"), `rem ${"x".repeat(5000)}\r\n`);
+    await build(sample, out, cache);
+    assert.equal(cache.stats.outputsUpdated, 2);
+    await assertSameAsCold(sample, out);
+
+    // A large file changed (written in chunks of every size, then its padding) in the middle of a run.
+    const big = path.join(sample.guestTools, "licenses/big-notice.txt");
+    writeFileSync(big, Buffer.concat([randomBytes(2 * 1024 * 1024 + 77), Buffer.alloc(3 * 1024 * 1024, "atrium ")]));
+    appendFileSync(path.join(sample.guestTools, "README.md"), "one more line\n");
     await build(sample, out, cache);
     assert.equal(cache.stats.outputsUpdated, 2);
     await assertSameAsCold(sample, out);

@@ -75,7 +75,7 @@ describe("gulp watch (real child process)", function () {
     const setup = path.join(sample.guestTools, "setup.cmd");
     const before = manifestHash(out, "setup.cmd");
     appendFileSync(setup, "rem edited while watching\r\n");
-    const end = await waitFor(gulp.output, /rebuilt after guest-tools\/setup\.cmd changed in [\d.]+ s: aero-guest-tools\.iso [\d.]+ \w+, aero-guest-tools\.zip [\d.]+ \w+, manifest\.json [\d.]+ \w+ \(\d+ of \d+ files reused\)\n/, seen);
+    const end = await waitFor(gulp.output, /rebuilt after guest-tools\/setup\.cmd changed in [\d.]+ s: aero-guest-tools\.iso [\d.]+ \w+, aero-guest-tools\.zip [\d.]+ \w+, manifest\.json [\d.]+ \w+ \(\d+ of \d+ files reused; [\d.]+ \w+ of the images rewritten\)\n/, seen);
     seen = end;
     const after = manifestHash(out, "setup.cmd");
     assert.notEqual(after, before);

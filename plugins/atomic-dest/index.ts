@@ -296,6 +296,9 @@ async function copyPrevious(from: string, tmp: string, onOutError: (err: Error) 
   }
 }
 
+/** Small chunks (zip headers, the central directory) are gathered up to this size into one write. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 /** Write the update's regions over the copy and truncate it to the final size. Returns the bytes written. */
 async function writeUpdate(tmp: string, update: OutputUpdate, abandoned: () => boolean, onOutError: (err: Error) => void): Promise<number> {
   const out = async <T>(op: () => Promise<T>): Promise<T> =>
@@ -304,22 +307,41 @@ async function writeUpdate(tmp: string, update: OutputUpdate, abandoned: () => b
       throw err;
     });
   const handle = await out(() => open(tmp, "r+"));
+  const writeAt = async (buf: Buffer, position: number) => {
+    for (let done = 0; done < buf.length; ) {
+      const { bytesWritten } = await out(() => handle.write(buf, done, buf.length - done, position + done));
+      done += bytesWritten;
+    }
+  };
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let batchAt = 0;
+  const flush = async () => {
+    if (batchBytes > 0) await writeAt(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes), batchAt);
+    batch = [];
+    batchBytes = 0;
+  };
   let bytes = 0;
   let end = 0;
   try {
     for await (const region of update.regions) {
+      await flush(); // a batch never spans two regions
       let position = region.offset;
       for await (const chunk of region.chunks) {
         if (abandoned()) throw userError(PLUGIN, `${tmp} was not completed: the build failed`);
-        for (let done = 0; done < chunk.length; ) {
-          const { bytesWritten } = await out(() => handle.write(chunk, done, chunk.length - done, position + done));
-          done += bytesWritten;
+        if (batchBytes + chunk.length > WRITE_BATCH_BYTES) await flush();
+        if (chunk.length >= WRITE_BATCH_BYTES) await writeAt(chunk, position);
+        else {
+          if (batchBytes === 0) batchAt = position;
+          batch.push(chunk);
+          batchBytes += chunk.length;
         }
         position += chunk.length;
         bytes += chunk.length;
       }
       end = position;
     }
+    await flush();
     await out(() => handle.truncate(update.size ?? end));
   } finally {
     await handle.close();
