@@ -4,7 +4,8 @@
  * Everything the image depends on (names, sizes, limits) is checked at flush, before the output
  * file exists; the image itself is a lazy stream that reads each input only when the consumer
  * gets to its bytes, in package-path order. The same files give the same bytes whatever order
- * they arrive in.
+ * they arrive in. With a cache, the image also says how to update the one it wrote last time at
+ * the same destination (an OutputRecipe, applied by atomicDest).
  */
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -112,8 +113,7 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string,
   }
   const first = files[0]!;
   const size = layout.totalSectors * SECTOR;
-  const reader = () => new ImageReader(layout.files, byPath);
-  const contents = Readable.from(reader().guard((open) => imageChunks(layout, options, open)), {
+  const contents = Readable.from(new ImageReader(layout.files, byPath).guard((open) => imageChunks(layout, options, open)), {
     objectMode: false,
     highWaterMark: OUTPUT_HIGH_WATER_MARK,
   });
@@ -128,11 +128,12 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string,
           const now = memo.files.get(file.path);
           return before !== undefined && now !== undefined && before.key === now.key && before.lba === now.lba && before.size === now.size;
         });
-        const images = new ImageReader(runs.flatMap((r) => r.files), byPath);
+        // One reader for all runs: read-ahead carries on from one run's files to the next.
+        const changed = new ImageReader(runs.flatMap((r) => r.files), byPath);
         return {
           size,
           regions: (async function* () {
-            for (const run of runs) yield { offset: run.offset, chunks: images.guard((open) => runChunks(run, layout, options, open)) };
+            for (const run of runs) yield { offset: run.offset, chunks: changed.guard((open) => runChunks(run, layout, options, open)) };
           })(),
         };
       },

@@ -24,9 +24,22 @@ function codeUnitRank(u: number): number {
   return u < 0xd800 ? u : u >= 0xe000 ? u - 0x800 : u + 0x2000;
 }
 
-/** The package path of a vinyl file: its relative path with "/" separators. */
+/** Package paths computed before, valid while the file's path and base are the same strings. */
+const packagePaths = new WeakMap<Vinyl, { path: string; base: string; packagePath: string }>();
+
+/**
+ * The package path of a vinyl file: its relative path with "/" separators. Remembered per file
+ * (every plugin asks, sorting asks n log n times, and path.relative is not cheap); a plugin that
+ * moves the file (new path or base) gets the new one.
+ */
 export function packagePath(file: Vinyl): string {
-  return file.relative.split("\\").join("/");
+  const known = packagePaths.get(file);
+  const filePath = file.path;
+  const base = file.base;
+  if (known && known.path === filePath && known.base === base) return known.packagePath;
+  const result = file.relative.split("\\").join("/");
+  packagePaths.set(file, { path: filePath, base, packagePath: result });
+  return result;
 }
 
 /** Sort vinyl files by package path, in place. */
