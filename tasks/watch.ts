@@ -219,7 +219,9 @@ export interface WatchLogger {
   error(line: string): void;
 }
 
-export interface WatchOptions extends Omit<GuestToolsMediaOptions, "cache" | "signal" | "progress"> {
+export interface WatchOptions extends Omit<GuestToolsMediaOptions, "cache" | "signal" | "progress" | "driversDir" | "driversSource"> {
+  /** Watched and read (a watch needs a folder: driversSource is not offered here). */
+  driversDir: string;
   /** Print nothing but errors. */
   quiet?: boolean;
   /** Ends the watch (in-process use); the task uses SIGINT/SIGTERM. */

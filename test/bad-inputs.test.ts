@@ -265,6 +265,13 @@ describe("bad inputs: a clear error, a failure, the out dir as it was", function
     assert.equal(existsSync(path.join(ctx.root, "new")), false);
   });
 
+  it("a build given no drivers (neither driversDir nor driversSource) is refused, naming both options", async () => {
+    const ctx = freshCtx();
+    const before = state(ctx.out);
+    await assert.rejects(buildGuestToolsMedia({ guestToolsDir: ctx.guestTools, spec: ctx.spec, outDir: ctx.out, cwd: ctx.root }), /give driversDir .* or driversSource/);
+    assert.equal(state(ctx.out), before);
+  });
+
   it("a bad flag value is refused before anything is read (gulp)", () => {
     const ctx = freshCtx();
     const before = state(ctx.out);

@@ -29,8 +29,8 @@ import { validateSpec } from "../validate-spec/index.js";
 const PLUGIN = "guestToolsMedia";
 
 export interface GuestToolsMediaOptions {
-  /** `x86/<driver>/**` and `amd64/<driver>/**`. Not read when driversSource is given. */
-  driversDir: string;
+  /** `x86/<driver>/**` and `amd64/<driver>/**`. Required unless driversSource is given. */
+  driversDir?: string;
   /**
    * Driver files from somewhere else (e.g. virtioWinDrivers() reading an ISO): vinyl files with
    * relative paths `x86/<driver>/...` or `drivers/<arch>/<driver>/...`. Replaces driversDir.
@@ -164,10 +164,13 @@ function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] 
 
 /** The guest-tools tree, then the drivers (from driversDir or driversSource), then extraFiles. */
 function source(options: GuestToolsMediaOptions): Readable {
+  if (options.driversSource === undefined && options.driversDir === undefined) {
+    throw userError(PLUGIN, "no drivers: give driversDir (a folder with x86/ and amd64/) or driversSource");
+  }
   const parts: Array<() => Readable> = [
     () =>
       guestToolsSrc({
-        ...(options.driversSource === undefined && { driversDir: options.driversDir }),
+        ...(options.driversSource === undefined && { driversDir: options.driversDir! }),
         guestToolsDir: options.guestToolsDir,
         ...(options.cwd !== undefined && { cwd: options.cwd }),
       }),

@@ -52,7 +52,6 @@ export async function buildVirtioWinGuestToolsMedia(options: VirtioWinMediaOptio
   image.info().catch(() => undefined);
   const result = await buildGuestToolsMedia({
     ...rest,
-    driversDir: image.isoPath, // not read: the drivers come from driversSource
     driversSource: () => image.drivers(),
     extraFiles: () => image.licenses(),
     spec: spec ?? virtioWinSpecPath(image.profile),
