@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import Vinyl from "vinyl";
-import { atomicDest } from "../plugins/atomic-dest/index.js";
+import { spawn, spawnSync } from "node:child_process";
+import { atomicDest, TEMP_HOST_TAG, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
 import { cleanupTempDirs, snapshotDir, tempDir } from "./support/fixtures.js";
 import { bufferFile, runPlugins } from "./support/streams.js";
 
@@ -34,6 +35,31 @@ describe("atomicDest", () => {
     }, 20);
     await assert.rejects(runPlugins([bufferFile("one.txt", "new one"), streamFile("two.bin", failing)], atomicDest(out)), /disk on fire/);
     assert.deepEqual(snapshotDir(out), before);
+  });
+
+  it("removes the temp files a killed build of this host left, and no one else's", async () => {
+    const out = tempDir();
+    mkdirSync(path.join(out, "sub"));
+    // A pid that is certainly gone: a process that has exited and been reaped.
+    const deadPid = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
+    const live = spawn("sleep", ["60"]);
+    try {
+      const name = (final: string, host: string, pid: number) => `${TEMP_PREFIX}${final}.${host}.${pid}.0123abcd`;
+      const otherHost = TEMP_HOST_TAG === "00000000" ? "11111111" : "00000000";
+      const stale = [name("aero-guest-tools.iso", TEMP_HOST_TAG, deadPid), `sub/${name("nested.txt", TEMP_HOST_TAG, deadPid)}`];
+      const kept = [
+        name("aero-guest-tools.zip", TEMP_HOST_TAG, live.pid!), // a build running now
+        name("manifest.json", otherHost, deadPid), // another machine's (a shared file system)
+        `${TEMP_PREFIX}made-by-hand`, // not one of our names
+        "notes.txt",
+      ];
+      for (const p of [...stale, ...kept]) writeFileSync(path.join(out, p), "x");
+      await runPlugins([bufferFile("one.txt", "1"), bufferFile("sub/nested.txt", "2")], atomicDest(out));
+      const left = readdirSync(out, { recursive: true }).map(String).sort();
+      assert.deepEqual(left, ["one.txt", "sub", "sub/nested.txt", ...kept].sort());
+    } finally {
+      live.kill();
+    }
   });
 
   it("removes an out dir it created when the build fails", async () => {

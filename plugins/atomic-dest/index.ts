@@ -17,9 +17,10 @@
  * remembers is written as an update: the temporary file starts as a kernel copy of the previous
  * output and only the changed regions are written over it. The result is the same file.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
-import { copyFile, mkdir, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -50,6 +51,46 @@ interface PendingWrite {
 
 /** Temp files left by a process that died are recognisable by this prefix. */
 export const TEMP_PREFIX = ".aero-tmp-";
+
+/**
+ * Temp files are named `<prefix><final name>.<host tag>.<pid>.<random>`: the host tag (8 hex
+ * digits of the host name's SHA-256) and pid say which process on which machine wrote one, so a
+ * later build can tell a leftover of a killed build (same host, process gone) from a file another
+ * build is writing right now.
+ */
+export const TEMP_HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+const TEMP_OWNER = /\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]{8}$/;
+
+function tempName(final: string): string {
+  return `${TEMP_PREFIX}${path.basename(final)}.${TEMP_HOST_TAG}.${process.pid}.${randomBytes(4).toString("hex")}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
+  }
+}
+
+/**
+ * Remove the temp files in `dir` left by a build of this host that was killed (SIGKILL, power
+ * loss: no handler could run). Files of live processes and of other hosts are left alone.
+ */
+async function sweepStaleTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names.map(async (name) => {
+      if (!name.startsWith(TEMP_PREFIX)) return;
+      const owner = TEMP_OWNER.exec(name);
+      if (!owner || owner[1] !== TEMP_HOST_TAG) return;
+      const pid = Number(owner[2]);
+      if (pid === process.pid || processAlive(pid)) return;
+      await rm(path.join(dir, name), { force: true }).catch(() => undefined);
+    }),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // Signal cleanup, shared by every atomicDest of the process
@@ -162,6 +203,14 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     }
   };
 
+  /** Folders swept of stale temp files by this stream (once each, before its first write there). */
+  const swept = new Map<string, Promise<void>>();
+  const sweepOnce = (dir: string) => {
+    let sweep = swept.get(dir);
+    if (!sweep) swept.set(dir, (sweep = sweepStaleTemps(dir)));
+    return sweep;
+  };
+
   let abandoned = false;
   /**
    * Undo everything at once, synchronously: when a stage upstream fails, stream.pipeline rejects
@@ -193,7 +242,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       }
       const rel = packagePath(file);
       const final = path.join(root, rel);
-      const tmp = path.join(path.dirname(final), `${TEMP_PREFIX}${path.basename(final)}.${process.pid}.${randomBytes(4).toString("hex")}`);
+      const tmp = path.join(path.dirname(final), tempName(final));
       // Registered before the file exists, so a signal at any point removes it.
       undo.temps.add(tmp);
       track(undo);
@@ -208,6 +257,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       const done = (async () => {
         await prepare();
         if (path.dirname(final) !== root) await makeDirs(path.dirname(final));
+        await sweepOnce(path.dirname(final));
         if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
         // Failures of our own writes (a full or read-only disk: a system call failed) name the
         // output; the source's errors, and its premature end, pass through as they are.
