@@ -62,6 +62,24 @@ describe("atomicDest", () => {
     }
   });
 
+  it("fails promptly when a sibling fails while a source has ended but is not yet drained", async () => {
+    // A source that has pushed its end but still holds 64 MiB for the writer: when it is destroyed,
+    // Node's pipeline waits for an 'end' that never comes unless the writer is destroyed too.
+    const out = tempDir();
+    const ended = new Readable({ read() {} });
+    for (let i = 0; i < 64; i++) ended.push(Buffer.alloc(1024 * 1024, i));
+    ended.push(null);
+    const failing = new PassThrough();
+    setImmediate(() => failing.destroy(new Error("disk on fire")));
+    const outcome = runPlugins([streamFile("big.bin", ended), streamFile("two.bin", failing)], atomicDest(out)).then(
+      () => "succeeded",
+      (err: Error) => err.message,
+    );
+    const timeout = new Promise((r) => setTimeout(() => r("still waiting after 20 s"), 20_000).unref());
+    assert.match(String(await Promise.race([outcome, timeout])), /disk on fire/);
+    assert.deepEqual(readdirSync(out), []);
+  }).timeout(30_000);
+
   it("removes an out dir it created when the build fails", async () => {
     const parent = tempDir();
     const out = path.join(parent, "fresh");

@@ -22,7 +22,7 @@ import { createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "nod
 import { copyFile, mkdir, open, readdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
@@ -42,8 +42,9 @@ interface PendingWrite {
   tmp: string;
   final: string;
   done: Promise<void>;
-  /** The contents stream being written, destroyed when the write is abandoned. */
+  /** The contents stream being written and the temp file's stream, destroyed when the write is abandoned. */
   source: Readable | undefined;
+  out?: Writable;
   /** Told once the file is in place; `updatedBytes` is set when it was written as an update. */
   recipe: OutputRecipe | undefined;
   updatedBytes?: number;
@@ -220,7 +221,12 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
    */
   const abandon = () => {
     abandoned = true;
-    for (const w of writes) w.source?.destroy();
+    // Both ends: a source that has ended but is not drained yet makes stream.pipeline wait for
+    // an 'end' that never comes once it is destroyed; the temp file's stream closing settles it.
+    for (const w of writes) {
+      w.source?.destroy();
+      w.out?.destroy();
+    }
     undoSync(undo);
   };
 
@@ -263,6 +269,8 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         // output; the source's errors, and its premature end, pass through as they are.
         try {
           const update = recipe && (await recipe.updateFrom(final).catch(() => undefined));
+          // Abandoned meanwhile: the source may be destroyed already, and nothing new may start.
+          if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
           if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
             source?.destroy(); // not needed: the update gives the same bytes
             write.updatedBytes = await writeUpdate(tmp, update, () => abandoned, (err) => (first = { side: "out", err }));
@@ -273,6 +281,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
             });
           } else {
             const out = createWriteStream(tmp, { mode: 0o644 });
+            write.out = out;
             out.once("error", (err) => (first ??= { side: "out", err }));
             await pipeline(source!, out);
           }

@@ -162,7 +162,6 @@ function cachedEntry(e: ZipEntryInput, options: AssembleOptions): CachedZipEntry
   return hit && hit.level === options.level && hit.size === e.size ? hit : undefined;
 }
 
-
 /** What an assembly wrote for one entry: enough to copy the entry into a later zip unchanged. */
 export interface ZipRecordSummary {
   /** The local header's bytes (name, flags, method, time, ZIP64): equal headers, equal record framing. */
@@ -234,8 +233,9 @@ export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions):
 /**
  * The zip as an update of `previous`: entries that can be reused and sit at the same offset are
  * left as they are in the copy, the other reusable ones are copied from `previous`, the rest
- * compressed; then the central directory. Undefined when nothing can be reused. Used by atomicDest through an OutputRecipe (see
- * shared/output-update.ts); the resulting file equals assembleZip's bytes.
+ * compressed; then the central directory. Undefined when nothing can be reused. Used by
+ * atomicDest through an OutputRecipe (see shared/output-update.ts); the resulting file equals
+ * assembleZip's bytes.
  */
 export function assembleZipUpdate(entries: ZipEntryInput[], options: AssembleOptions, previous: PreviousZip): OutputUpdate | undefined {
   const headers = headersOf(entries, options);
@@ -255,6 +255,7 @@ async function* regionsOf(pieces: AsyncGenerator<Buffer | Seek>): AsyncGenerator
         next = await pieces.next();
         continue;
       }
+      let consumed = false;
       yield {
         offset,
         chunks: (async function* () {
@@ -264,8 +265,10 @@ async function* regionsOf(pieces: AsyncGenerator<Buffer | Seek>): AsyncGenerator
             yield chunk;
             next = await pieces.next();
           }
+          consumed = true;
         })(),
       };
+      if (!consumed) throw new Error("internal error: a zip update region was not consumed before the next was asked for");
     }
   } finally {
     await pieces.return(undefined);

@@ -8,6 +8,8 @@
  * assembler (format.ts, assemble.ts) on Node's zlib rather than gulp-zip/yazl: those hard-code
  * directory mode 0775, take local time, compute CRC-32 in JavaScript (the slowest part of a big
  * build) and compress one entry at a time; here two entries compress at once on the thread pool.
+ * With a cache, the zip also says how to update the one it wrote last time at the same
+ * destination (an OutputRecipe, applied by atomicDest): unchanged entries are kept or copied.
  */
 import path from "node:path";
 import type { Transform } from "node:stream";
