@@ -18,7 +18,7 @@
  * output and only the changed regions are written over it. The result is the same file.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { constants as fsConstants, createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { copyFile, mkdir, open, readdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -340,13 +340,14 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
 }
 
 /**
- * Start an update: the previous output copied to the temp file, in the kernel (copy_file_range or
- * sendfile: no bytes pass through JavaScript). False when it is gone already (then the contents
+ * Start an update: the previous output copied to the temp file, in the kernel: a reflink where
+ * the file system has them (btrfs, XFS: no data copied at all), else copy_file_range or sendfile
+ * (no bytes pass through JavaScript). False when it is gone already (then the contents
  * stream is written instead); other failures are failures of our own writes.
  */
 async function copyPrevious(from: string, tmp: string, onOutError: (err: Error) => void): Promise<boolean> {
   try {
-    await copyFile(from, tmp);
+    await copyFile(from, tmp, fsConstants.COPYFILE_FICLONE);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(from))) return false;
