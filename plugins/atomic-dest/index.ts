@@ -42,8 +42,9 @@ interface PendingWrite {
   tmp: string;
   final: string;
   done: Promise<void>;
-  /** The contents stream being written and the temp file's stream, destroyed when the write is abandoned. */
+  /** The contents stream being written, destroyed when the write is abandoned. */
   source: Readable | undefined;
+  /** The temp file's stream (stream writes only), destroyed along with the source. */
   out?: Writable;
   /** Told once the file is in place; `updatedBytes` is set when it was written as an update. */
   recipe: OutputRecipe | undefined;
@@ -370,6 +371,7 @@ async function writeUpdate(tmp: string, update: OutputUpdate, abandoned: () => b
   const writeAt = async (buf: Buffer, position: number) => {
     for (let done = 0; done < buf.length; ) {
       const { bytesWritten } = await out(() => handle.write(buf, done, buf.length - done, position + done));
+      if (bytesWritten === 0) throw new Error(`${tmp}: the file system accepted no bytes at ${position + done}`);
       done += bytesWritten;
     }
   };
