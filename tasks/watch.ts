@@ -277,9 +277,15 @@ export async function watchGuestTools(options: WatchOptions): Promise<void> {
       const took = performance.now() - started;
       const sizes = await Promise.all(result.outputs.map(async (o) => `${path.basename(o)} ${formatBytes((await stat(o)).size)}`));
       const files = result.fileCount - 1; // manifest.json is made, not read
-      const { zipEntriesReused: reused, outputsUpdated, bytesUpdated } = cache.stats;
-      // The ISO and the zip are updated in place of being rewritten unless something else touched them.
-      const images = outputsUpdated === 2 ? `${formatBytes(bytesUpdated)} of the images rewritten` : outputsUpdated === 1 ? "one image written in full" : "images written in full";
+      const { zipEntriesReused, hashesReused, outputsUpdated, bytesUpdated, writtenInFull } = cache.stats;
+      // Files whose earlier results served again (a zip written in full still reused the hashes).
+      const reused = Math.max(zipEntriesReused, hashesReused);
+      // The ISO and the zip are updated rather than rewritten unless something else changed them.
+      const full = writtenInFull.map((p) => path.basename(p));
+      const images = [
+        ...(full.length ? [`${full.join(" and ")} written in full`] : []),
+        ...(outputsUpdated ? [`${formatBytes(bytesUpdated)} of ${full.length ? "the other image" : "the images"} rewritten`] : []),
+      ].join(", ");
       // Warnings as the one-shot build prints them, but only when they change (one line per rebuild).
       const warnings = result.warnings.join("\n");
       if (warnings !== lastWarnings && !options.quiet) for (const w of result.warnings) logger.warn(`warning: ${w}`);

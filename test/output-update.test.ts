@@ -138,12 +138,14 @@ describe("output updates (rebuilds into the same out dir)", function () {
     appendFileSync(path.join(sample.guestTools, "setup.cmd"), "rem edit\r\n");
     await build(sample, out, cache);
     assert.equal(cache.stats.outputsUpdated, 1, "only the zip may be updated: the ISO was changed by someone else");
+    assert.deepEqual(cache.stats.writtenInFull, [iso]);
     await assertSameAsCold(sample, out);
 
     rmSync(path.join(out, "aero-guest-tools.zip"));
     appendFileSync(path.join(sample.guestTools, "setup.cmd"), "rem edit\r\n");
     await build(sample, out, cache);
     assert.equal(cache.stats.outputsUpdated, 1, "only the ISO may be updated: the zip was deleted");
+    assert.deepEqual(cache.stats.writtenInFull, [path.join(out, "aero-guest-tools.zip")]);
     await assertSameAsCold(sample, out);
 
     // Replaced by a copy of itself (new inode): not known to be ours any more.

@@ -62,6 +62,8 @@ export interface BuildCacheStats {
   /** Outputs of this build written as updates of the previous ones, and the bytes that took. */
   outputsUpdated: number;
   bytesUpdated: number;
+  /** Outputs of this build written in full (no earlier one, or it was changed since): their paths. */
+  writtenInFull: string[];
 }
 
 interface OutputMemo {
@@ -83,7 +85,7 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
   #counts = BuildCache.#zeroCounts();
 
   static #zeroCounts() {
-    return { hashesReused: 0, hashesComputed: 0, zipEntriesReused: 0, zipEntriesCompressed: 0, outputsUpdated: 0, bytesUpdated: 0 };
+    return { hashesReused: 0, hashesComputed: 0, zipEntriesReused: 0, zipEntriesCompressed: 0, outputsUpdated: 0, bytesUpdated: 0, writtenInFull: [] as string[] };
   }
 
   constructor(options: BuildCacheOptions = {}) {
@@ -117,7 +119,7 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
   }
 
   get stats(): BuildCacheStats {
-    return { identified: this.#current.size, ...this.#counts, entries: new Set([...this.#hashes.keys(), ...this.#zip.keys()]).size, zipBytes: this.#zipBytes };
+    return { identified: this.#current.size, ...this.#counts, writtenInFull: [...this.#counts.writtenInFull], entries: new Set([...this.#hashes.keys(), ...this.#zip.keys()]).size, zipBytes: this.#zipBytes };
   }
 
   /**
@@ -202,6 +204,8 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
     if (updatedBytes !== undefined) {
       this.#counts.outputsUpdated++;
       this.#counts.bytesUpdated += updatedBytes;
+    } else {
+      this.#counts.writtenInFull.push(dest);
     }
     // Right after the rename: the file's identity now is that of what we wrote.
     const st = lstatSync(dest, { bigint: true, throwIfNoEntry: false });
