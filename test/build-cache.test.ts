@@ -8,26 +8,12 @@ import { appendFileSync, readFileSync, rmSync, statSync, utimesSync, writeFileSy
 import path from "node:path";
 import Vinyl from "vinyl";
 import { BuildCache } from "../plugins/build-cache/index.js";
-import { buildGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { FileContents } from "../plugins/shared/contents.js";
-import { cleanupTempDirs, copySample, run, tempDir } from "./support/fixtures.js";
+import { cleanupTempDirs, copySample, tempDir } from "./support/fixtures.js";
+import { assertSameAsCold, buildSample as build, type Sample } from "./support/media.js";
 import { runPlugins } from "./support/streams.js";
 
-const OUTPUTS = ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"];
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-type Sample = ReturnType<typeof copySample>;
-
-function build(sample: Sample, outDir: string, cache?: BuildCache) {
-  return buildGuestToolsMedia({
-    driversDir: sample.drivers,
-    guestToolsDir: sample.guestTools,
-    spec: sample.spec,
-    outDir,
-    sourceDateEpoch: 1700000000,
-    ...(cache && { cache }),
-  });
-}
 
 /** The sample plus a 6 MiB file (zip entries above 4 MiB are compressed as a stream). */
 function sampleWithBigFile(): Sample {
@@ -35,17 +21,6 @@ function sampleWithBigFile(): Sample {
   const half = randomBytes(3 * 1024 * 1024);
   writeFileSync(path.join(sample.guestTools, "tools/big.bin"), Buffer.concat([half, Buffer.alloc(3 * 1024 * 1024, "aero ")]));
   return sample;
-}
-
-/** A cold build of the same inputs (no cache) must give exactly these bytes. */
-async function assertSameAsCold(sample: Sample, outDir: string): Promise<void> {
-  const cold = path.join(tempDir(), "cold");
-  await build(sample, cold);
-  for (const name of OUTPUTS) {
-    assert.ok(readFileSync(path.join(outDir, name)).equals(readFileSync(path.join(cold, name))), `${name} differs from a cold build`);
-  }
-  // And the zip is sound for an independent reader.
-  run("unzip", ["-tqq", path.join(outDir, "aero-guest-tools.zip")]);
 }
 
 function manifestHash(outDir: string, file: string): string | undefined {

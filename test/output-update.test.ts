@@ -10,47 +10,11 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { BuildCache } from "../plugins/build-cache/index.js";
 import { assembleZip, assembleZipUpdate, dosDateTime, type ZipEntryInput, type ZipSummary } from "../plugins/deterministic-zip/index.js";
-import { buildGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { imageRuns } from "../plugins/iso-writer/image.js";
 import { planLayout } from "../plugins/iso-writer/layout.js";
 import type { OutputUpdate } from "../plugins/shared/output-update.js";
 import { cleanupTempDirs, copySample, run, tempDir } from "./support/fixtures.js";
-
-const OUTPUTS = ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"];
-type Sample = ReturnType<typeof copySample>;
-
-function build(sample: Sample, outDir: string, cache?: BuildCache, extra: { sourceDateEpoch?: number; signal?: AbortSignal; onWriting?: () => void } = {}) {
-  return buildGuestToolsMedia({
-    driversDir: sample.drivers,
-    guestToolsDir: sample.guestTools,
-    spec: sample.spec,
-    outDir,
-    sourceDateEpoch: extra.sourceDateEpoch ?? 1700000000,
-    ...(cache && { cache }),
-    ...(extra.signal && { signal: extra.signal }),
-    ...(extra.onWriting && {
-      progress: {
-        phase: (name: string) => (name.startsWith("writing") ? extra.onWriting!() : undefined),
-        advance: () => undefined,
-        end: () => undefined,
-      },
-    }),
-  });
-}
-
-/** The outputs equal a cold build's, and independent readers accept them. */
-async function assertSameAsCold(sample: Sample, outDir: string, sourceDateEpoch = 1700000000): Promise<void> {
-  const cold = path.join(tempDir(), "cold");
-  await build(sample, cold, undefined, { sourceDateEpoch });
-  for (const name of OUTPUTS) {
-    const a = readFileSync(path.join(outDir, name));
-    const b = readFileSync(path.join(cold, name));
-    assert.ok(a.equals(b), `${name} differs from a cold build (${a.length} vs ${b.length} bytes)`);
-  }
-  run("unzip", ["-tqq", path.join(outDir, "aero-guest-tools.zip")]);
-  const listed = run("bsdtar", ["-tf", path.join(outDir, "aero-guest-tools.iso")]);
-  assert.match(listed, /setup\.cmd/);
-}
+import { assertSameAsCold, buildSample as build, OUTPUTS, type Sample } from "./support/media.js";
 
 /** A sample with a 6 MiB file that sorts before setup.cmd (licenses/), so an edit of setup.cmd leaves it in place. */
 function sampleWithBigFile(): Sample {
