@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
 import { BuildCache } from "../plugins/build-cache/index.js";
 import { assembleZip, assembleZipUpdate, dosDateTime, type ZipEntryInput, type ZipSummary } from "../plugins/deterministic-zip/index.js";
 import { imageRuns } from "../plugins/iso-writer/image.js";
@@ -25,7 +26,7 @@ function sampleWithBigFile(): Sample {
 }
 
 function noTempFiles(dir: string): void {
-  const temps = readdirSync(dir, { recursive: true }).map(String).filter((p) => p.includes(".aero-tmp-"));
+  const temps = readdirSync(dir, { recursive: true }).map(String).filter((p) => path.basename(p).startsWith(TEMP_PREFIX));
   assert.deepEqual(temps, []);
 }
 

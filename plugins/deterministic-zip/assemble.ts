@@ -226,7 +226,8 @@ interface Seek {
 
 /** The zip's bytes. Errors (an unreadable or changed file) surface as a stream error. */
 export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions): Readable {
-  const pieces = zipPieces(entries, headersOf(entries, options), new Map(), options);
+  const headers = headersOf(entries, options);
+  const pieces = zipPieces(entries, headers, headers.map(localHeader), new Map(), options);
   return Readable.from(pieces as AsyncGenerator<Buffer>, { objectMode: false, highWaterMark: 1024 * 1024 }); // no reuse: no Seek
 }
 
@@ -239,9 +240,10 @@ export function assembleZip(entries: ZipEntryInput[], options: AssembleOptions):
  */
 export function assembleZipUpdate(entries: ZipEntryInput[], options: AssembleOptions, previous: PreviousZip): OutputUpdate | undefined {
   const headers = headersOf(entries, options);
-  const reuse = planZipReuse(entries, headers.map(localHeader), options.level, previous.summary);
+  const locals = headers.map(localHeader);
+  const reuse = planZipReuse(entries, locals, options.level, previous.summary);
   if (reuse.size === 0) return undefined; // nothing to keep: writing it anew is cheaper than a copy
-  return { regions: regionsOf(zipPieces(entries, headers, reuse, { ...options, previous })) };
+  return { regions: regionsOf(zipPieces(entries, headers, locals, reuse, { ...options, previous })) };
 }
 
 /** Split pieces at each Seek into regions; each region must be consumed before the next is asked for. */
@@ -282,6 +284,8 @@ async function* regionsOf(pieces: AsyncGenerator<Buffer | Seek>): AsyncGenerator
 async function* zipPieces(
   entries: ZipEntryInput[],
   headers: EntryHeader[],
+  /** The encoded local header of each entry (headers[i] as bytes). */
+  locals: Buffer[],
   reuse: Map<number, ZipRecordSummary>,
   options: AssembleOptions & { previous?: PreviousZip },
 ): AsyncGenerator<Buffer | Seek> {
@@ -369,7 +373,7 @@ async function* zipPieces(
         continue;
       }
       pump();
-      const local = localHeader(headers[i]!);
+      const local = locals[i]!;
       const localOffset = offset;
       yield local;
       offset += local.length;
