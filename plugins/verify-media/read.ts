@@ -34,6 +34,8 @@ export interface MediaListing {
   files: Map<string, MediaFile>;
   /** The image's own manifest.json bytes, when it holds one. */
   manifest: Buffer | undefined;
+  /** Bytes of the files the `keep` option asked for (and manifest.json). */
+  kept: Map<string, Buffer>;
   /** Problems found while reading (unreadable files, trees that do not map onto each other). */
   problems: string[];
 }
@@ -42,7 +44,19 @@ export interface ReadMediaOptions {
   progress?: ProgressSink | undefined;
   /** Hash the files (default true); false lists names and sizes only. */
   hash?: boolean;
+  /** Files whose bytes to keep (besides manifest.json), e.g. the INFs; each at most MAX_KEPT_BYTES. */
+  keep?: (path: string) => boolean;
 }
+
+/** Largest file kept in memory for a `keep` predicate (an INF is a few KiB). */
+export const MAX_KEPT_BYTES = 16 * 1024 * 1024;
+
+function keeps(options: ReadMediaOptions, path: string, size: number): boolean {
+  if (path === MANIFEST_FILE) return size <= MAX_MANIFEST_BYTES;
+  return size <= MAX_KEPT_BYTES && (options.keep?.(path) ?? false);
+}
+
+const MANIFEST_FILE = "manifest.json";
 
 const CHUNK = 1024 * 1024;
 
@@ -68,7 +82,7 @@ export async function readIsoMedia(isoPath: string, options: ReadMediaOptions = 
 
   const entries = joliet.entries.filter((e) => !e.isDirectory);
   const files = new Map<string, MediaFile>();
-  let manifest: Buffer | undefined;
+  const kept = new Map<string, Buffer>();
   const handle = await open(isoPath, "r");
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -77,11 +91,11 @@ export async function readIsoMedia(isoPath: string, options: ReadMediaOptions = 
     // In image order, so the disk reads sequentially.
     const byOffset = [...entries].sort((a, b) => (a.extents[0]?.offset ?? 0) - (b.extents[0]?.offset ?? 0));
     for (const entry of byOffset) {
-      const wantManifest = entry.path === "manifest.json" && entry.size <= MAX_MANIFEST_BYTES;
+      const wantBytes = keeps(options, entry.path, entry.size);
       const parts: Buffer[] = [];
       const hash = createHash("sha256");
       let error: string | undefined;
-      if (options.hash !== false || wantManifest) {
+      if (options.hash !== false || wantBytes) {
         try {
           for (const extent of entry.extents) {
             for (let done = 0; done < extent.length; ) {
@@ -89,7 +103,7 @@ export async function readIsoMedia(isoPath: string, options: ReadMediaOptions = 
               if (bytesRead === 0) throw new Error(`its bytes ${extent.offset + done}.. lie past the end of the image`);
               const chunk = buf.subarray(0, bytesRead);
               hash.update(chunk);
-              if (wantManifest) parts.push(Buffer.from(chunk));
+              if (wantBytes) parts.push(Buffer.from(chunk));
               done += bytesRead;
               options.progress?.advance(bytesRead);
             }
@@ -100,12 +114,12 @@ export async function readIsoMedia(isoPath: string, options: ReadMediaOptions = 
       }
       if (error !== undefined) problems.push(`unreadable: ${entry.path} in ${isoPath}: ${error}`);
       files.set(entry.path, { path: entry.path, size: entry.size, sha256: error === undefined && options.hash !== false ? hash.digest("hex") : undefined });
-      if (wantManifest && error === undefined) manifest = Buffer.concat(parts);
+      if (wantBytes && error === undefined) kept.set(entry.path, Buffer.concat(parts));
     }
   } finally {
     await handle.close();
   }
-  return { kind: "iso", source: isoPath, files: sortedMap(files), manifest, problems };
+  return { kind: "iso", source: isoPath, files: sortedMap(files), manifest: kept.get(MANIFEST_FILE), kept, problems };
 }
 
 /**
@@ -181,7 +195,7 @@ export async function readZipMedia(zipPath: string, options: ReadMediaOptions = 
   );
   const files = new Map<string, MediaFile>();
   const problems: string[] = [];
-  let manifest: Buffer | undefined;
+  const kept = new Map<string, Buffer>();
   try {
     const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
       const all: yauzl.Entry[] = [];
@@ -198,13 +212,13 @@ export async function readZipMedia(zipPath: string, options: ReadMediaOptions = 
       const name = entry.fileName;
       if (name.endsWith("/")) continue;
       if (files.has(name)) problems.push(`duplicate: ${name} appears twice in ${zipPath}`);
-      const wantManifest = name === "manifest.json" && entry.uncompressedSize <= MAX_MANIFEST_BYTES;
+      const wantBytes = keeps(options, name, entry.uncompressedSize);
       let sha256: string | undefined;
-      if (options.hash !== false || wantManifest) {
+      if (options.hash !== false || wantBytes) {
         try {
-          const { digest, bytes } = await hashZipEntry(zip, entry, wantManifest, options.progress);
+          const { digest, bytes } = await hashZipEntry(zip, entry, wantBytes, options.progress);
           sha256 = options.hash !== false ? digest : undefined;
-          if (wantManifest) manifest = bytes;
+          if (bytes) kept.set(name, bytes);
         } catch (err) {
           problems.push(`unreadable: ${name} in ${zipPath}: ${(err as Error).message}`);
         }
@@ -214,7 +228,7 @@ export async function readZipMedia(zipPath: string, options: ReadMediaOptions = 
   } finally {
     zip.close();
   }
-  return { kind: "zip", source: zipPath, files: sortedMap(files), manifest, problems };
+  return { kind: "zip", source: zipPath, files: sortedMap(files), manifest: kept.get(MANIFEST_FILE), kept, problems };
 }
 
 async function hashZipEntry(

@@ -1,0 +1,45 @@
+/**
+ * One side of a media diff, read from an ISO, a zip (in place, every file hashed, INFs kept for
+ * their DriverVer) or a manifest.json.
+ */
+import { readFile } from "node:fs/promises";
+import { decodeInfText } from "../validate-spec/inf.js";
+import { infVersionInfo } from "../validate-spec/inf-version.js";
+import { parseManifestFiles } from "../verify-media/compare.js";
+import { MAX_MANIFEST_BYTES, readMedia, sniffMediaKind } from "../verify-media/read.js";
+import type { MediaSide } from "./diff.js";
+
+/** drivers/<arch>/<driver>/.../<name>.inf */
+const DRIVER_INF = /^drivers\/([^/]+)\/([^/]+)\/(?:.*\/)?([^/]+\.inf)$/i;
+
+export async function loadMediaSide(file: string): Promise<MediaSide> {
+  const kind = await sniffMediaKind(file);
+  if (kind === "json") {
+    const bytes = await readFile(file);
+    if (bytes.length > MAX_MANIFEST_BYTES) throw new Error(`${file} is over the ${MAX_MANIFEST_BYTES >> 20} MiB limit for a manifest`);
+    const manifest = parseManifestFiles(bytes, file);
+    if (!manifest.document) throw Object.assign(new Error(manifest.problems.join("; ")), { code: "EBADMANIFEST" });
+    return { label: file, kind: "manifest", files: manifest.files, fields: flatten(manifest.document), driverVers: undefined };
+  }
+  const media = await readMedia(file, { keep: (p) => DRIVER_INF.test(p) });
+  if (media.problems.length > 0) throw Object.assign(new Error(`${file}: ${media.problems.join("; ")}`), { code: "EBADMEDIA" });
+  const driverVers = new Map<string, string>();
+  for (const [p, bytes] of media.kept) {
+    const m = DRIVER_INF.exec(p);
+    if (!m) continue;
+    driverVers.set(`${m[2]} (${m[1]}) ${m[3]}`, infVersionInfo(decodeInfText(bytes)).driverVer ?? "(no DriverVer)");
+  }
+  const fields = media.manifest ? flatten(parseManifestFiles(media.manifest, `${file}:manifest.json`).document ?? {}) : new Map<string, string>();
+  return { label: file, kind: media.kind, files: media.files, fields, driverVers };
+}
+
+/** Scalar fields of a JSON object, by dotted path ("package.version"). */
+function flatten(value: Record<string, unknown>, prefix = "", out = new Map<string, string>()): Map<string, string> {
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "files") continue;
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else if (v !== null && typeof v !== "object") out.set(key, String(v));
+  }
+  return out;
+}
