@@ -8,6 +8,8 @@
  *   npx gulp guest-tools:virtio-win --virtio-win-iso FILE   (tasks/virtio-win.ts)
  *   npx gulp iso --in-dir DIR --out-iso FILE --volume-id ID [--source-date-epoch N]
  *   npx gulp iso-ls --iso FILE
+ *   npx gulp verify --iso FILE [--zip FILE] [--manifest FILE]   (tasks/release.ts)
+ *   npx gulp diff --from A --to B [--json]                       (tasks/release.ts)
  */
 import type { TaskFunction } from "gulp";
 import gulp from "gulp";
@@ -95,5 +97,6 @@ isoLs.description = "Print the path of every file in an ISO image (Joliet names)
 isoLs.flags = flagDocs(ISO_LS_FLAGS);
 
 export { guestToolsVirtioWin } from "./tasks/virtio-win.js";
+export { diff, verify } from "./tasks/release.js";
 export { watch } from "./tasks/watch.js";
 export default series(guestTools);
