@@ -5,8 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { IsoLayoutError, planLayout } from "../plugins/iso-writer/layout.js";
 import {
   assignIsoIdentifiers,
+  checkMediaPaths,
   compareIsoIdentifiers,
   compareJolietNames,
   decodeUcs2,
@@ -163,6 +165,53 @@ describe("iso-writer names", () => {
     it("encodes names as UCS-2 big-endian", () => {
       assert.deepEqual(encodeUcs2("日本a"), Buffer.from("65e5672c0061", "hex"));
       assert.equal(decodeUcs2(Buffer.from("65e5672c0061", "hex")), "日本a");
+    });
+  });
+
+  describe("checkMediaPaths (the limits the writer and validate share)", () => {
+    const nasty = [
+      "tools/" + "n".repeat(251),
+      Array.from({ length: 6 }, () => "p".repeat(50)).join("/"),
+      "tools/smile-\u{1F600}.txt",
+      "tools/a;b.txt",
+      "licenses/" + "d".repeat(65) + "/x.txt",
+      "licenses/" + "d".repeat(65) + "/y.txt",
+      "a",
+      "a/b",
+      "ok/" + "x".repeat(64),
+    ];
+
+    it("reports every problem at once, each directory once, in path order", () => {
+      const problems = checkMediaPaths(nasty);
+      assert.deepEqual(
+        problems.map((p) => [p.rule, p.path.slice(0, 24)]),
+        [
+          ["file-folder-conflict", "a"],
+          ["joliet-name", "licenses/" + "d".repeat(15)],
+          ["path-too-long", "p".repeat(24)],
+          ["joliet-name", "tools/a;b.txt"],
+          ["path-too-long", "tools/" + "n".repeat(18)],
+          ["joliet-name", "tools/" + "n".repeat(18)],
+          ["joliet-name", "tools/smile-\u{1F600}.txt".slice(0, 24)],
+        ],
+      );
+      const at240 = ["a".repeat(60), "b".repeat(60), "c".repeat(60), "d".repeat(57)].join("/");
+      assert.equal(at240.length, 240);
+      assert.deepEqual(checkMediaPaths(["ok/" + "x".repeat(64), at240]), []);
+    });
+
+    it("is exactly what planLayout refuses (the writer runs this check, so they cannot drift)", () => {
+      for (const path of nasty) {
+        const fromCheck = checkMediaPaths([path, "setup.cmd"]).map((p) => `"${p.path}": ${p.message}`);
+        let fromWriter: string[] = [];
+        try {
+          planLayout([{ path, size: 1 }, { path: "setup.cmd", size: 1 }]);
+        } catch (err) {
+          assert.ok(err instanceof IsoLayoutError);
+          fromWriter = err.problems.map((p) => `"${p.path}": ${p.message}`);
+        }
+        assert.deepEqual(fromWriter, fromCheck, path);
+      }
     });
   });
 

@@ -232,5 +232,5 @@ function readAhead(files: PlannedFile[], byPath: Map<string, Vinyl>): (path: str
   };
 }
 
-export { normalizeVolumeId, DEFAULT_VOLUME_ID } from "./names.js";
+export { normalizeVolumeId, DEFAULT_VOLUME_ID, checkMediaPaths, type MediaPathProblem } from "./names.js";
 export { planLayout, IsoLayoutError, MAX_PATH_UNITS, type IsoLayout, type LayoutInput } from "./layout.js";

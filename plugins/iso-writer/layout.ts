@@ -19,7 +19,8 @@
  * extents contiguous. pycdlib, 7-Zip and libarchive read these back; refusing them would only
  * move the limit onto the user.
  *
- * Limits we impose (each a clear error naming the path and the limit): Joliet names of at most
+ * Limits we impose (each a clear error naming the path and the limit; all but the image size are
+ * names.ts's `checkMediaPaths`, which validate runs too): Joliet names of at most
  * 64 UTF-16 units, BMP only, without Joliet's reserved characters; package paths of at most
  * 240 UTF-16 units (the path limit Joliet keeps from ISO9660, which also fits Windows' 260-char
  * MAX_PATH under a drive letter), which bounds the depth to 120 levels; at most 65,535
@@ -28,19 +29,10 @@
  * 8-level depth like the Joliet tree does (every reader we test handles that).
  */
 import { compareCodePoints } from "../shared/paths.js";
-import {
-  assignIsoIdentifiers,
-  compareIsoIdentifiers,
-  compareJolietNames,
-  encodeUcs2,
-  jolietNameProblem,
-} from "./names.js";
+import { assignIsoIdentifiers, checkMediaPaths, compareIsoIdentifiers, compareJolietNames, encodeUcs2 } from "./names.js";
 import { SECTOR, dirRecordLength, pathTableRecordLength } from "./records.js";
 
-/** Longest package path (UTF-16 units, "/" separators included). */
-export const MAX_PATH_UNITS = 240;
-/** Path table parent numbers are 16-bit. */
-export const MAX_DIRECTORIES = 0xffff;
+export { MAX_PATH_UNITS, MAX_DIRECTORIES } from "./names.js";
 /** Largest sector-aligned extent that fits the 32-bit data length field. */
 export const MAX_EXTENT_BYTES = 0xfffff800;
 /** Volume space size and LBAs are 32-bit. */
@@ -162,62 +154,27 @@ export function directoryExtentSize(recordLengths: number[]): number {
   return Math.max(1, sectorsFor(pos)) * SECTOR;
 }
 
+/** Sizes, then every path limit (checkMediaPaths, shared with validate); sorted by path. */
 function checkInputs(inputs: LayoutInput[]): LayoutInput[] {
   const problems: { path: string; message: string }[] = [];
-  const sorted = [...inputs].sort((a, b) => compareCodePoints(a.path, b.path));
-  const checkedDirs = new Set<string>();
-  for (let i = 0; i < sorted.length; i++) {
-    const { path, size } = sorted[i]!;
-    if (!Number.isSafeInteger(size) || size < 0) {
-      problems.push({ path, message: `invalid size ${size}` });
-    }
-    if (i > 0 && sorted[i - 1]!.path === path) {
-      problems.push({ path, message: "the same path is given twice" });
-      continue;
-    }
-    const parts = path.split("/");
-    if (path.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
-      problems.push({ path, message: 'not a relative package path (empty, "." or ".." component, or a leading "/")' });
-      continue;
-    }
-    if (path.length > MAX_PATH_UNITS) {
-      problems.push({
-        path,
-        message: `the path is ${path.length} UTF-16 code units long; Joliet paths may be at most ${MAX_PATH_UNITS} (max=${MAX_PATH_UNITS} code units)`,
-      });
-    }
-    for (let k = 0; k < parts.length; k++) {
-      const prefix = parts.slice(0, k + 1).join("/");
-      const isDir = k < parts.length - 1;
-      if (isDir && checkedDirs.has(prefix)) continue;
-      if (isDir) checkedDirs.add(prefix);
-      const problem = jolietNameProblem(parts[k]!);
-      if (problem) {
-        problems.push({ path: prefix, message: `invalid Joliet ${isDir ? "directory" : "file"} name: ${problem}` });
-      }
-    }
+  for (const { path, size } of inputs) {
+    if (!Number.isSafeInteger(size) || size < 0) problems.push({ path, message: `invalid size ${size}` });
   }
+  problems.push(...checkMediaPaths(inputs.map((i) => i.path)));
   if (problems.length) throw new IsoLayoutError(problems);
-  return sorted;
+  return [...inputs].sort((a, b) => compareCodePoints(a.path, b.path));
 }
 
-function buildTree(sorted: LayoutInput[]): { root: PlannedDirectory; files: PlannedFile[]; dirCount: number } {
+/** The directory tree of inputs that passed checkInputs (so no file stands where a directory must). */
+function buildTree(sorted: LayoutInput[]): { root: PlannedDirectory; files: PlannedFile[] } {
   const root = newDirectory("", "", undefined);
   const dirs = new Map<string, PlannedDirectory>([["", root]]);
-  const filePaths = new Set(sorted.map((f) => f.path));
-  const problems: { path: string; message: string }[] = [];
   const files: PlannedFile[] = [];
   for (const input of sorted) {
     const parts = input.path.split("/");
     let dir = root;
-    let conflict = false;
     for (let k = 0; k < parts.length - 1; k++) {
       const prefix = parts.slice(0, k + 1).join("/");
-      if (filePaths.has(prefix)) {
-        problems.push({ path: prefix, message: `is a file but "${input.path}" needs it to be a directory` });
-        conflict = true;
-        break;
-      }
       let child = dirs.get(prefix);
       if (!child) {
         child = newDirectory(prefix, parts[k]!, dir);
@@ -226,17 +183,15 @@ function buildTree(sorted: LayoutInput[]): { root: PlannedDirectory; files: Plan
       }
       dir = child;
     }
-    if (conflict) continue;
     const file: PlannedFile = { path: input.path, name: parts[parts.length - 1]!, size: input.size, lba: 0, extents: [] };
     dir.files.push(file);
     files.push(file);
   }
-  if (problems.length) throw new IsoLayoutError(problems);
   for (const dir of dirs.values()) {
     dir.dirs.sort((a, b) => compareCodePoints(a.name, b.name));
     dir.files.sort((a, b) => compareCodePoints(a.name, b.name));
   }
-  return { root, files, dirCount: dirs.size };
+  return { root, files };
 }
 
 /** Children of every directory in one tree, sorted; returns the directories in path table order. */
@@ -277,12 +232,7 @@ function directorySize(dir: PlannedDirectory, tree: "iso" | "joliet"): number {
 export function planLayout(inputs: LayoutInput[]): IsoLayout {
   if (inputs.length === 0) throw new IsoLayoutError([{ path: "", message: "refusing to create an empty ISO: no files were given" }]);
   const sorted = checkInputs(inputs);
-  const { root, files, dirCount } = buildTree(sorted);
-  if (dirCount > MAX_DIRECTORIES) {
-    throw new IsoLayoutError([
-      { path: "", message: `${dirCount} directories; an ISO9660 path table can number at most ${MAX_DIRECTORIES}` },
-    ]);
-  }
+  const { root, files } = buildTree(sorted);
 
   // Identifiers of both trees.
   const stack = [root];

@@ -8,7 +8,8 @@
  * re-checked and re-hashed until it is unique in its directory.
  *
  * Joliet tree: the original names, UCS-2 big-endian, no ";1". Names are validated first
- * (64 UTF-16 units, BMP only, none of the characters Joliet reserves) by `jolietNameProblem`.
+ * (64 UTF-16 units, BMP only, none of the characters Joliet reserves) by `jolietNameProblem`,
+ * and whole paths by `checkMediaPaths`, the one check both the writer and validate run.
  */
 import { createHash } from "node:crypto";
 import { asciiUpper, compareCodePoints } from "../shared/paths.js";
@@ -200,6 +201,77 @@ export function jolietNameProblem(name: string): string | undefined {
     return `the name contains ${shown}, which Joliet does not allow in names (control characters and * / : ; ? \\)`;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every limit the media puts on its paths, as one pure check
+
+/** Longest package path (UTF-16 units, "/" separators included): ISO9660's path limit, kept by Joliet. */
+export const MAX_PATH_UNITS = 240;
+/** Path table parent numbers are 16-bit. */
+export const MAX_DIRECTORIES = 0xffff;
+
+export interface MediaPathProblem {
+  /** The package path (or directory) the problem is about; "" for the whole set. */
+  path: string;
+  rule: "invalid-package-path" | "duplicate-path" | "path-too-long" | "joliet-name" | "file-folder-conflict" | "too-many-directories";
+  message: string;
+}
+
+/**
+ * Why these package paths (the files of one medium) cannot be written, in path order: not a
+ * relative path, given twice, longer than 240 UTF-16 units, a component Joliet cannot hold
+ * (`jolietNameProblem`; each directory once), a file where another path needs a directory, more
+ * directories than a path table can number. The ISO writer refuses exactly these before any
+ * output (`planLayout`), and validateSpec reports them with the other problems, so `validate`
+ * and the build cannot disagree. The zip holds anything that passes this.
+ */
+export function checkMediaPaths(paths: Iterable<string>): MediaPathProblem[] {
+  const problems: MediaPathProblem[] = [];
+  const sorted = [...paths].sort(compareCodePoints);
+  const files = new Set(sorted);
+  const dirs = new Set<string>();
+  for (let i = 0; i < sorted.length; i++) {
+    const path = sorted[i]!;
+    if (i > 0 && sorted[i - 1] === path) {
+      problems.push({ path, rule: "duplicate-path", message: "the same path is given twice" });
+      continue;
+    }
+    const parts = path.split("/");
+    if (path.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
+      problems.push({ path, rule: "invalid-package-path", message: 'not a relative package path (empty, "." or ".." component, or a leading "/")' });
+      continue;
+    }
+    if (path.length > MAX_PATH_UNITS) {
+      problems.push({
+        path,
+        rule: "path-too-long",
+        message: `the path is ${path.length} UTF-16 code units long; Joliet paths may be at most ${MAX_PATH_UNITS} (max=${MAX_PATH_UNITS} code units)`,
+      });
+    }
+    let prefix = "";
+    for (let k = 0; k < parts.length; k++) {
+      prefix = k === 0 ? parts[0]! : `${prefix}/${parts[k]}`;
+      const isDir = k < parts.length - 1;
+      if (isDir) {
+        if (dirs.has(prefix)) continue;
+        dirs.add(prefix);
+        if (files.has(prefix)) {
+          problems.push({ path: prefix, rule: "file-folder-conflict", message: `is a file but "${path}" needs it to be a directory` });
+        }
+      }
+      const problem = jolietNameProblem(parts[k]!);
+      if (problem) problems.push({ path: prefix, rule: "joliet-name", message: `invalid Joliet ${isDir ? "directory" : "file"} name: ${problem}` });
+    }
+  }
+  if (dirs.size + 1 > MAX_DIRECTORIES) {
+    problems.push({
+      path: "",
+      rule: "too-many-directories",
+      message: `${dirs.size + 1} directories; an ISO9660 path table can number at most ${MAX_DIRECTORIES}`,
+    });
+  }
+  return problems;
 }
 
 /** UCS-2 big-endian bytes of a name that passed `jolietNameProblem`. */

@@ -2,7 +2,9 @@
  * validateSpec(): the gate before the media is written. A barrier: it collects every file, runs
  * every driver check of the packaging spec on both arches (driver directories, INF contents,
  * devices.cmd variables), adds the problems earlier plugins put in the shared report, and either
- * fails once with the whole report or emits every file sorted by package path.
+ * fails once with the whole report or emits every file sorted by package path. The report also
+ * holds every path the ISO cannot hold (checkMediaPaths, the writer's own check), so a tree this
+ * gate passes is one the writers accept.
  *
  * Driver directories are renamed to the spec's spelling (`aero-gpu` → `aerogpu`, `VirtIO-Blk` →
  * `virtio-blk`); files under `drivers/` that belong to no spec driver are left out, as the Rust
@@ -15,10 +17,11 @@ import log from "fancy-log";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
 import { materialize, readAllContents } from "../shared/contents.js";
-import { collectThenFinish } from "../shared/barrier.js";
+import { checkMediaPaths, type MediaPathProblem } from "../iso-writer/names.js";
+import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, packagePath, sortByPackagePath } from "../shared/paths.js";
-import { ProblemReport } from "../shared/report.js";
+import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import { decodeInfText } from "./inf.js";
 import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
@@ -117,6 +120,22 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
   const result = validateDrivers(spec, entries, vars, report.skipped);
   report.absorb(result.report);
 
+  // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
+  // the ISO: the writer's own path check, so validate refuses exactly what the build would.
+  const kept: Array<{ file: TreeFile; target: string }> = [];
+  for (const file of files) {
+    const p = packagePath(file);
+    const target = result.outputPaths.get(p);
+    if (target === null) {
+      if (!file.isDirectory()) report.skipped.push({ path: p, reason: "driver directory not listed in the packaging spec" });
+      continue;
+    }
+    kept.push({ file, target: target ?? p });
+  }
+  const mediaPaths = kept.filter((k) => isRegularFile(k.file)).map((k) => k.target);
+  const reported = (p: MediaPathProblem) => report.errors.some((e) => e.rule === p.rule && e.path === p.path);
+  for (const problem of checkMediaPaths(mediaPaths)) if (!reported(problem)) report.error(mediaPathError(problem));
+
   // With a shared report its owner prints the warnings (the gulp tasks do); otherwise we do.
   if (!options.report) for (const w of report.warnings) log.warn(`warning: ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
   if (!report.ok) {
@@ -125,18 +144,30 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
     throw err;
   }
 
-  const out: Vinyl[] = [];
-  for (const file of files) {
-    const p = packagePath(file);
-    const target = result.outputPaths.get(p);
-    if (target === null) {
-      if (!file.isDirectory()) report.skipped.push({ path: p, reason: "driver directory not listed in the packaging spec" });
-      continue;
-    }
-    if (target !== undefined && target !== p) file.path = path.join(file.base, ...target.split("/"));
-    out.push(file);
+  for (const { file, target } of kept) {
+    if (target !== packagePath(file)) file.path = path.join(file.base, ...target.split("/"));
   }
-  return sortByPackagePath(out);
+  return sortByPackagePath(kept.map((k) => k.file));
+}
+
+const MEDIA_PATH_HINTS: Record<MediaPathProblem["rule"], string> = {
+  "joliet-name": "rename it: names on the ISO (Joliet) are at most 64 UTF-16 units, characters of the Basic Multilingual Plane only (no emoji), without control characters or * / : ; ? \\",
+  "path-too-long": "shorten the folder or file names: paths on the media are at most 240 UTF-16 units",
+  "file-folder-conflict": "rename the file or the folder: one path cannot be both",
+  "duplicate-path": "feed each file once (check for overlapping sources or globs)",
+  "invalid-package-path": "give the file a relative path without empty, \".\" or \"..\" parts",
+  "too-many-directories": "put the files into fewer folders",
+};
+
+function mediaPathError(problem: MediaPathProblem): Problem {
+  const parsed = parseDriverPath(problem.path);
+  return {
+    rule: problem.rule,
+    group: parsed ? `${parsed.dir} (${parsed.arch})` : problem.path.startsWith("drivers/") ? "drivers" : "guest-tools",
+    path: problem.path,
+    message: problem.path === "" ? problem.message : `"${problem.path}": ${problem.message}`,
+    hint: MEDIA_PATH_HINTS[problem.rule],
+  };
 }
 
 async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, string>> {
