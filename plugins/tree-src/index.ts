@@ -2,7 +2,8 @@
  * Sources: read input trees from disk into vinyl files without buffering their bytes.
  *
  * Every regular file gets a re-openable `FileContents` stream (opened lazily, its size checked
- * against the listing). Symlinks are yielded as symbolic vinyl files (never followed) and names
+ * against the listing); every directory is yielded too (a null vinyl, `isDirectory()`), before
+ * what it holds, as gulp.src does, so checks see empty folders; the writers skip directories. Symlinks are yielded as symbolic vinyl files (never followed) and names
  * that are not UTF-8 carry `file.nonUtf8Path`, so payloadPolicy can refuse them all in one report.
  */
 import { lstat, readdir, readlink, stat as statPath } from "node:fs/promises";
@@ -39,7 +40,7 @@ export interface TreeSrcOptions {
   cwd?: string;
 }
 
-/** Every file under `root` (hidden ones included; filtering is payloadPolicy's job). */
+/** Every file and directory under `root` (hidden ones included; filtering is payloadPolicy's job). */
 export function treeSrc(root: string, options: TreeSrcOptions = {}): Readable {
   const cwd = options.cwd ?? process.cwd();
   const base = path.resolve(cwd, root);
@@ -84,14 +85,15 @@ export function guestToolsSrc(options: GuestToolsSrcOptions): Readable {
   }), { objectMode: true });
 }
 
-/** A folder's files (relative to base); a symlinked or non-directory folder is yielded as itself. */
+/**
+ * A folder and everything in it (relative to base), directories included; a symlinked or
+ * non-directory folder is yielded as itself.
+ */
 async function* folderEntries(base: string, folder: string, cwd: string): AsyncGenerator<Vinyl> {
   const top = await entryAt(base, folder, cwd);
   if (!top) return;
-  if (!top.isDirectory()) {
-    yield top;
-    return;
-  }
+  yield top;
+  if (!top.isDirectory()) return;
   for await (const entry of walkTree(path.join(base, folder))) {
     const file = await toVinyl({ ...entry, relative: `${folder}/${entry.relative}` }, base, cwd);
     if (file) yield file;
@@ -124,6 +126,8 @@ async function toVinyl(entry: WalkEntry, base: string, cwd: string): Promise<Vin
     file.symlink = await readlink(entry.absPath);
     return file;
   }
+  // A directory is a null vinyl with its stat (isDirectory()), as gulp.src yields it.
+  if (entry.stat.isDirectory()) return new Vinyl({ cwd, base, path: filePath, stat: entry.stat, contents: null });
   if (!entry.stat.isFile()) return undefined; // FIFOs, sockets, devices: never packaged
   return new Vinyl({
     cwd,

@@ -29,7 +29,8 @@ function decodeName(raw: Buffer): string | undefined {
 }
 
 /**
- * Yield every file, symlink and special entry under `root` (directories are descended, not yielded).
+ * Yield every directory, file, symlink and special entry under `root`, depth-first, a directory
+ * before what it holds (as gulp.src does: the driver checks must see a folder that holds nothing).
  * Symlinks are yielded (never followed), so the caller can refuse them.
  */
 export async function* walkTree(root: string): AsyncGenerator<WalkEntry> {
@@ -55,12 +56,9 @@ async function* walkDir(
       : undefined;
     // lstat through the raw bytes: the lossy string would name another (or no) file.
     const stat = await lstat(rawPath as unknown as string);
-    if (stat.isDirectory()) {
-      yield* walkDir(absPath, relative, rawPath, shown);
-    } else {
-      const entry: WalkEntry = { absPath, relative, stat };
-      if (shown !== undefined) entry.nonUtf8Path = shown;
-      yield entry;
-    }
+    const entry: WalkEntry = { absPath, relative, stat };
+    if (shown !== undefined) entry.nonUtf8Path = shown;
+    yield entry;
+    if (stat.isDirectory()) yield* walkDir(absPath, relative, rawPath, shown);
   }
 }

@@ -73,9 +73,14 @@ export function referenceVars(): Map<string, string> {
   return parseDevicesCmdVars(readFileSync(REFERENCE_DEVICES_CMD, "utf8"));
 }
 
-/** Every entry under root as the project's tree source yields it (package path = path under root). */
-export async function readTree(root: string): Promise<Vinyl[]> {
-  return collect(treeSrc(root));
+/**
+ * The entries under root as the project's tree source yields them (package path = path under
+ * root): files, symlinks and the like; its directory entries too with `directories: true` (the
+ * tests that count outputs count files).
+ */
+export async function readTree(root: string, options: { directories?: boolean } = {}): Promise<Vinyl[]> {
+  const entries = await collect(treeSrc(root));
+  return options.directories ? entries : entries.filter((f) => !f.isDirectory());
 }
 
 export async function collect(stream: Readable | NodeJS.ReadableStream): Promise<Vinyl[]> {
