@@ -174,12 +174,15 @@ export function compareJolietNames(a: string, b: string): number {
 
 /** Characters Joliet reserves (control characters and * / : ; ? \). */
 const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/;
+/** A name with none of the problems below: 1-64 units, no reserved character, no surrogate. */
+const JOLIET_SAFE = /^[^\u0000-\u001f*/:;?\\\ud800-\udfff]{1,64}$/;
 
 /**
  * Why a name cannot be a Joliet identifier, or undefined when it can. The message names the
  * rule and its limit; callers add the path.
  */
 export function jolietNameProblem(name: string): string | undefined {
+  if (JOLIET_SAFE.test(name)) return undefined; // the common case, in one linear scan
   if (name.length > JOLIET_NAME_MAX) {
     return `the name is ${name.length} UTF-16 code units long; Joliet allows at most ${JOLIET_NAME_MAX} (max=${JOLIET_NAME_MAX} code units)`;
   }
@@ -226,19 +229,24 @@ export interface MediaPathProblem {
  * output (`planLayout`), and validateSpec reports them with the other problems, so `validate`
  * and the build cannot disagree. The zip holds anything that passes this.
  */
+/** An empty, "." or ".." component (a leading or doubled "/" makes an empty one). */
+const BAD_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 export function checkMediaPaths(paths: Iterable<string>): MediaPathProblem[] {
   const problems: MediaPathProblem[] = [];
-  const sorted = [...paths].sort(compareCodePoints);
-  const files = new Set(sorted);
+  const list = [...paths];
+  const files = new Set(list);
+  const seen = new Set<string>();
   const dirs = new Set<string>();
-  for (let i = 0; i < sorted.length; i++) {
-    const path = sorted[i]!;
-    if (i > 0 && sorted[i - 1] === path) {
+  // No sort of the whole list (the writer sorts once, later), and each folder is looked at once:
+  // walking up from a file stops at the first folder already seen.
+  for (const path of list) {
+    if (seen.has(path)) {
       problems.push({ path, rule: "duplicate-path", message: "the same path is given twice" });
       continue;
     }
-    const parts = path.split("/");
-    if (path.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
+    seen.add(path);
+    if (BAD_COMPONENT.test(path)) {
       problems.push({ path, rule: "invalid-package-path", message: 'not a relative package path (empty, "." or ".." component, or a leading "/")' });
       continue;
     }
@@ -249,21 +257,22 @@ export function checkMediaPaths(paths: Iterable<string>): MediaPathProblem[] {
         message: `the path is ${path.length} UTF-16 code units long; Joliet paths may be at most ${MAX_PATH_UNITS} (max=${MAX_PATH_UNITS} code units)`,
       });
     }
-    let prefix = "";
-    for (let k = 0; k < parts.length; k++) {
-      prefix = k === 0 ? parts[0]! : `${prefix}/${parts[k]}`;
-      const isDir = k < parts.length - 1;
-      if (isDir) {
-        if (dirs.has(prefix)) continue;
-        dirs.add(prefix);
-        if (files.has(prefix)) {
-          problems.push({ path: prefix, rule: "file-folder-conflict", message: `is a file but "${path}" needs it to be a directory` });
-        }
+    let end = path.lastIndexOf("/");
+    const fileProblem = jolietNameProblem(path.slice(end + 1));
+    if (fileProblem) problems.push({ path, rule: "joliet-name", message: `invalid Joliet file name: ${fileProblem}` });
+    while (end > 0) {
+      const dir = path.slice(0, end);
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+      if (files.has(dir)) {
+        problems.push({ path: dir, rule: "file-folder-conflict", message: `is a file but "${path}" needs it to be a directory` });
       }
-      const problem = jolietNameProblem(parts[k]!);
-      if (problem) problems.push({ path: prefix, rule: "joliet-name", message: `invalid Joliet ${isDir ? "directory" : "file"} name: ${problem}` });
+      end = dir.lastIndexOf("/");
+      const dirProblem = jolietNameProblem(dir.slice(end + 1));
+      if (dirProblem) problems.push({ path: dir, rule: "joliet-name", message: `invalid Joliet directory name: ${dirProblem}` });
     }
   }
+  problems.sort((a, b) => compareCodePoints(a.path, b.path)); // stable: one path's problems keep their order
   if (dirs.size + 1 > MAX_DIRECTORIES) {
     problems.push({
       path: "",
