@@ -8,9 +8,11 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import fc from "fast-check";
 import { buildGuestToolsMedia, validateGuestToolsMedia, type GuestToolsMediaOptions } from "../plugins/guest-tools-media/index.js";
 import { cleanupTempDirs, copySample, runGulp, tempDir } from "./support/fixtures.js";
+import { bufferFile } from "./support/streams.js";
 
 type Sample = ReturnType<typeof copySample>;
 
@@ -114,6 +116,22 @@ describe("validate passes exactly when guest-tools would (issue 13, item 5)", fu
         assert.match((validate as { message: string }).message, c.expect);
         assert.match((build as { message: string }).message, c.expect);
       }
+    });
+  }
+
+  for (const name of ["manifest.json", "Manifest.JSON"]) {
+    it(`same verdict for an extra file named ${name} (the build generates manifest.json): refused`, async () => {
+      const s = copySample();
+      const out = path.join(s.root, "out");
+      const opts = { ...options(s, out), extraFiles: () => Readable.from([bufferFile(name, "{}")]) };
+      const validate = await verdict(() => validateGuestToolsMedia(opts));
+      const build = await verdict(() => buildGuestToolsMedia(opts));
+      assert.notEqual(validate, "pass", "validate passed");
+      assert.notEqual(build, "pass", "the build passed");
+      const expected = name === "manifest.json" ? /already contains manifest\.json/ : /case-insensitive path collision: Manifest\.JSON, manifest\.json/;
+      assert.match((validate as { message: string }).message, expected);
+      assert.match((build as { message: string }).message, expected);
+      assert.equal(existsSync(out), false);
     });
   }
 

@@ -20,10 +20,11 @@ import { materialize, readAllContents } from "../shared/contents.js";
 import { checkMediaPaths, type MediaPathProblem } from "../iso-writer/names.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { userError } from "../shared/errors.js";
-import { asciiLower, asciiUpper, packagePath, sortByPackagePath } from "../shared/paths.js";
+import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import { decodeInfText } from "./inf.js";
+import { foldCase } from "./names.js";
 import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
 
 export { loadSpec, loadSpecFile, isLoadedSpec, type PackagingSpec, type DriverSpec, type LoadSpecOptions } from "./spec.js";
@@ -71,6 +72,11 @@ export interface ValidateSpecOptions {
    * (`file.aeroReplacedDevicesCmd`), overridden by those of the `config/devices.cmd` in the stream.
    */
   devicesCmdVars?: ReadonlyMap<string, string>;
+  /**
+   * Package paths the writers downstream add (the guest-tools build: `manifest.json`): an input at
+   * one of them, or at a spelling of one that differs only by case, is an error. Default none.
+   */
+  generatedFiles?: readonly string[];
 }
 
 /** A vinyl file with the extra fields upstream plugins may set. */
@@ -133,8 +139,10 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
     kept.push({ file, target: target ?? p });
   }
   const mediaPaths = kept.filter((k) => isRegularFile(k.file)).map((k) => k.target);
+  const generated = options.generatedFiles ?? [];
+  for (const problem of generatedFileClashes(mediaPaths, generated)) report.error(problem);
   const reported = (p: MediaPathProblem) => report.errors.some((e) => e.rule === p.rule && e.path === p.path);
-  for (const problem of checkMediaPaths(mediaPaths)) if (!reported(problem)) report.error(mediaPathError(problem));
+  for (const problem of checkMediaPaths([...mediaPaths, ...generated])) if (!reported(problem)) report.error(mediaPathError(problem));
 
   // With a shared report its owner prints the warnings (the gulp tasks do); otherwise we do.
   if (!options.report) for (const w of report.warnings) log.warn(`warning: ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
@@ -158,6 +166,33 @@ const MEDIA_PATH_HINTS: Record<MediaPathProblem["rule"], string> = {
   "invalid-package-path": "give the file a relative path without empty, \".\" or \"..\" parts",
   "too-many-directories": "put the files into fewer folders",
 };
+
+/** Inputs that take the path of a file the build generates, exactly or ignoring case (Windows). */
+function generatedFileClashes(paths: string[], generated: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const name of generated) {
+    for (const p of paths) {
+      if (p === name) {
+        problems.push({
+          rule: "generated-file-taken",
+          group: "guest-tools",
+          path: p,
+          message: `the input already contains ${name}, which the build generates`,
+          hint: `remove ${p} from the inputs (or rename it)`,
+        });
+      } else if (foldCase(p) === foldCase(name)) {
+        problems.push({
+          rule: "case-collision",
+          group: "guest-tools",
+          path: p,
+          message: `case-insensitive path collision: ${[p, name].sort(compareCodePoints).join(", ")} (Windows treats these names as the same; the build generates ${name})`,
+          hint: `rename or remove ${p}`,
+        });
+      }
+    }
+  }
+  return problems;
+}
 
 function mediaPathError(problem: MediaPathProblem): Problem {
   const parsed = parseDriverPath(problem.path);
