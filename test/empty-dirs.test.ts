@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Writable } from "node:stream";
+import fc from "fast-check";
 import gulp from "gulp";
 import { buildGuestToolsMedia, validateGuestToolsMedia, type GuestToolsMediaOptions } from "../plugins/guest-tools-media/index.js";
 import { normalizeArch } from "../plugins/normalize-arch/index.js";
@@ -140,6 +141,41 @@ describe("empty folders count (issue 13, item 11)", function () {
     for (const f of ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"]) {
       assert.ok(readFileSync(path.join(out, f)).equals(readFileSync(path.join(cleanOut, f))), `${f} changed`);
     }
+  });
+
+  it("random empty folders: validate and build agree, and a passing build is byte-identical (fast-check, seeded)", async () => {
+    const cleanOut = await assertBuilds(copySample());
+    const place = fc.constantFrom(
+      "drivers/x86/aero-gpu",
+      "drivers/amd64/stray",
+      "drivers/x86/.hidden",
+      "drivers/amd64/__MACOSX",
+      "drivers/x86/virtio-blk/sub/empty",
+      "drivers/amd64/virtio-snd/x",
+      "guest-tools/tools/empty",
+      "guest-tools/config/a/b",
+      "guest-tools/licenses/\u{1F600}",
+      "guest-tools/certs/old",
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(place, { minLength: 1, maxLength: 4 }), async (dirs) => {
+        const s = copySample();
+        for (const d of dirs) emptyDir(s, d);
+        const out = path.join(s.root, "out");
+        const validated = await validateGuestToolsMedia(options(s, out)).then(() => true, () => false);
+        const built = await buildGuestToolsMedia(options(s, out)).then(() => true, () => false);
+        assert.equal(validated, built, `validate ${validated}, build ${built} for ${dirs.join(", ")}`);
+        // The sample refuses unlisted folders and the aero-gpu pair; every other empty folder passes.
+        const refused = dirs.some((d) => d === "drivers/x86/aero-gpu" || d === "drivers/amd64/stray");
+        assert.equal(built, !refused, dirs.join(", "));
+        if (built) {
+          for (const f of ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"]) {
+            assert.ok(readFileSync(path.join(out, f)).equals(readFileSync(path.join(cleanOut, f))), `${f} changed with ${dirs.join(", ")}`);
+          }
+        }
+      }),
+      { seed: 0x13_11, numRuns: 8 },
+    );
   });
 
   it("gulp.src pipelines get the same verdicts (it yields directories too)", async () => {
