@@ -131,6 +131,7 @@ describe("validate passes exactly when guest-tools would (issue 13, item 5)", fu
       const expected = name === "manifest.json" ? /already contains manifest\.json/ : /case-insensitive path collision: Manifest\.JSON, manifest\.json/;
       assert.match((validate as { message: string }).message, expected);
       assert.match((build as { message: string }).message, expected);
+      assert.match((validate as { message: string }).message, /^1 problem found/, "reported once");
       assert.equal(existsSync(out), false);
     });
   }

@@ -221,6 +221,9 @@ export interface MediaPathProblem {
   message: string;
 }
 
+/** An empty, "." or ".." component (a leading or doubled "/" makes an empty one). */
+const BAD_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /**
  * Why these package paths (the files of one medium) cannot be written, in path order: not a
  * relative path, given twice, longer than 240 UTF-16 units, a component Joliet cannot hold
@@ -229,9 +232,6 @@ export interface MediaPathProblem {
  * output (`planLayout`), and validateSpec reports them with the other problems, so `validate`
  * and the build cannot disagree. The zip holds anything that passes this.
  */
-/** An empty, "." or ".." component (a leading or doubled "/" makes an empty one). */
-const BAD_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
-
 export function checkMediaPaths(paths: Iterable<string>): MediaPathProblem[] {
   const problems: MediaPathProblem[] = [];
   const list = [...paths];

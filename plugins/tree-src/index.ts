@@ -3,8 +3,9 @@
  *
  * Every regular file gets a re-openable `FileContents` stream (opened lazily, its size checked
  * against the listing); every directory is yielded too (a null vinyl, `isDirectory()`), before
- * what it holds, as gulp.src does, so checks see empty folders; the writers skip directories. Symlinks are yielded as symbolic vinyl files (never followed) and names
- * that are not UTF-8 carry `file.nonUtf8Path`, so payloadPolicy can refuse them all in one report.
+ * what it holds, as gulp.src does, so checks see empty folders; the writers skip directories.
+ * Symlinks are yielded as symbolic vinyl files (never followed) and names that are not UTF-8
+ * carry `file.nonUtf8Path`, so payloadPolicy can refuse them all in one report.
  */
 import { lstat, readdir, readlink, stat as statPath } from "node:fs/promises";
 import path from "node:path";

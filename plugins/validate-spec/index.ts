@@ -142,7 +142,8 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
   const generated = options.generatedFiles ?? [];
   for (const problem of generatedFileClashes(mediaPaths, generated)) report.error(problem);
   const reported = (p: MediaPathProblem) => report.errors.some((e) => e.rule === p.rule && e.path === p.path);
-  for (const problem of checkMediaPaths([...mediaPaths, ...generated])) if (!reported(problem)) report.error(mediaPathError(problem));
+  const added = generated.filter((g) => !mediaPaths.includes(g)); // one taken is reported above
+  for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) report.error(mediaPathError(problem));
 
   // With a shared report its owner prints the warnings (the gulp tasks do); otherwise we do.
   if (!options.report) for (const w of report.warnings) log.warn(`warning: ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
