@@ -200,6 +200,15 @@ describe("iso-writer names", () => {
       assert.deepEqual(checkMediaPaths(["ok/" + "x".repeat(64), at240]), []);
     });
 
+    it("counts folders (the root included) against the 65,535 a path table can number", () => {
+      const inFolders = (n: number) => Array.from({ length: n }, (_, i) => `d${i}/f`);
+      assert.deepEqual(checkMediaPaths(inFolders(65_534)), []);
+      assert.deepEqual(
+        checkMediaPaths(inFolders(65_535)).map((p) => [p.rule, p.message]),
+        [["too-many-directories", "65536 directories; an ISO9660 path table can number at most 65535"]],
+      );
+    });
+
     it("is exactly what planLayout refuses (the writer runs this check, so they cannot drift)", () => {
       for (const path of nasty) {
         const fromCheck = checkMediaPaths([path, "setup.cmd"]).map((p) => `"${p.path}": ${p.message}`);
