@@ -16,7 +16,7 @@ import gulp from "gulp";
 import log from "fancy-log";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { atomicDest } from "./plugins/atomic-dest/index.js";
+import { atomicDest, ownOutputFilter } from "./plugins/atomic-dest/index.js";
 import { buildGuestToolsMedia, validateGuestToolsMedia } from "./plugins/guest-tools-media/index.js";
 import { listIso } from "./plugins/iso-src/index.js";
 import { isoWriter } from "./plugins/iso-writer/index.js";
@@ -77,8 +77,14 @@ validate.flags = flagDocs(GUEST_TOOLS_FLAGS);
 
 export const iso: TaskFunction = () => {
   const flags = readFlags("iso", () => parseIsoFlags(process.argv.slice(2)));
+  // An --out-iso inside --in-dir: the previous image (and our temp files) are no input.
+  let noted = false;
+  const exclude = ownOutputFilter(path.dirname(path.resolve(flags.outIso)), [path.basename(flags.outIso)], (p) => {
+    if (!noted) log.warn(`left out of the image: ${p} (this task's own output, inside --in-dir)`);
+    noted = true;
+  });
   return pipeline(
-    treeSrc(flags.inDir),
+    treeSrc(flags.inDir, { exclude }),
     payloadPolicy({ profile: "staged" }),
     isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso) }),
     atomicDest(path.dirname(path.resolve(flags.outIso))),

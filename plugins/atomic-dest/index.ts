@@ -17,10 +17,8 @@
  * remembers is written as an update: the temporary file starts as a kernel copy of the previous
  * output and only the changed regions are written over it. The result is the same file.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants, createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
-import { copyFile, mkdir, open, readdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { copyFile, mkdir, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -28,6 +26,7 @@ import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
 import { outputRecipe, type OutputRecipe, type OutputUpdate } from "../shared/output-update.js";
 import { packagePath } from "../shared/paths.js";
+import { sweepStaleTemps, tempName } from "./names.js";
 
 const PLUGIN = "atomicDest";
 
@@ -51,48 +50,7 @@ interface PendingWrite {
   updatedBytes?: number;
 }
 
-/** Temp files left by a process that died are recognisable by this prefix. */
-export const TEMP_PREFIX = ".aero-tmp-";
-
-/**
- * Temp files are named `<prefix><final name>.<host tag>.<pid>.<random>`: the host tag (8 hex
- * digits of the host name's SHA-256) and pid say which process on which machine wrote one, so a
- * later build can tell a leftover of a killed build (same host, process gone) from a file another
- * build is writing right now.
- */
-export const TEMP_HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
-const TEMP_OWNER = /\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]{8}$/;
-
-function tempName(final: string): string {
-  return `${TEMP_PREFIX}${path.basename(final)}.${TEMP_HOST_TAG}.${process.pid}.${randomBytes(4).toString("hex")}`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
-  }
-}
-
-/**
- * Remove the temp files in `dir` left by a build of this host that was killed (SIGKILL, power
- * loss: no handler could run). Files of live processes and of other hosts are left alone.
- */
-async function sweepStaleTemps(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    names.map(async (name) => {
-      if (!name.startsWith(TEMP_PREFIX)) return;
-      const owner = TEMP_OWNER.exec(name);
-      if (!owner || owner[1] !== TEMP_HOST_TAG) return;
-      const pid = Number(owner[2]);
-      if (pid === process.pid || processAlive(pid)) return;
-      await rm(path.join(dir, name), { force: true }).catch(() => undefined);
-    }),
-  );
-}
+export { LOCK_NAME, ownOutputFilter, TEMP_HOST_TAG, TEMP_PREFIX } from "./names.js";
 
 // ---------------------------------------------------------------------------------------------
 // Signal cleanup, shared by every atomicDest of the process

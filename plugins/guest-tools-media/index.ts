@@ -8,14 +8,14 @@ import path from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Vinyl from "vinyl";
-import { atomicDest } from "../atomic-dest/index.js";
+import { atomicDest, ownOutputFilter } from "../atomic-dest/index.js";
 import type { BuildCache } from "../build-cache/index.js";
 import { devicesCmd } from "../devices-cmd/index.js";
 import { findDeviceContract } from "../devices-cmd/discover.js";
 import { loadDeviceContract, type DeviceContract } from "../devices-cmd/contract.js";
 import { guestToolsLayout } from "../guest-tools-layout/index.js";
 import type { ContractRecord, SigningPolicy } from "../manifest/index.js";
-import { mediaImages } from "../media-images/index.js";
+import { MEDIA_NAMES, mediaImages } from "../media-images/index.js";
 import { normalizeArch } from "../normalize-arch/index.js";
 import { payloadPolicy } from "../payload-policy/index.js";
 import { canonicalJsonSha256 } from "../shared/canonical-json.js";
@@ -164,17 +164,25 @@ function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] 
   ];
 }
 
-/** The guest-tools tree, then the drivers (from driversDir or driversSource), then extraFiles. */
-function source(options: GuestToolsMediaOptions): Readable {
+/**
+ * The guest-tools tree, then the drivers (from driversDir or driversSource), then extraFiles.
+ * An out dir inside one of the trees must not feed a build its previous outputs (each build would
+ * grow): this build's outputs and temp files there are left out, with one warning naming them.
+ */
+function source(options: GuestToolsMediaOptions, report: ProblemReport): Readable {
   if (options.driversSource === undefined && options.driversDir === undefined) {
     throw userError(PLUGIN, "no drivers: give driversDir (a folder with x86/ and amd64/) or driversSource");
   }
+  const cwd = options.cwd ?? process.cwd();
+  const leftOut: string[] = [];
+  const exclude = ownOutputFilter(path.resolve(cwd, options.outDir), Object.values(MEDIA_NAMES), (p) => leftOut.push(p));
   const parts: Array<() => Readable> = [
     () =>
       guestToolsSrc({
         ...(options.driversSource === undefined && { driversDir: options.driversDir! }),
         guestToolsDir: options.guestToolsDir,
         ...(options.cwd !== undefined && { cwd: options.cwd }),
+        exclude,
       }),
   ];
   if (options.driversSource) parts.push(options.driversSource);
@@ -182,6 +190,13 @@ function source(options: GuestToolsMediaOptions): Readable {
   return Readable.from(
     (async function* () {
       for (const part of parts) yield* part();
+      if (leftOut.length > 0) {
+        const shown = leftOut.map((p) => (path.relative(cwd, p).startsWith("..") ? p : path.relative(cwd, p)));
+        report.warn({
+          rule: "own-output-left-out",
+          message: `left out of the media: ${shown.join(", ")} (this build's own outputs: the out dir ${options.outDir} is inside an input folder)`,
+        });
+      }
     })(),
     { objectMode: true },
   );
@@ -192,7 +207,7 @@ export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): 
   const p = await prepare(options);
   let fileCount = 0;
   await pipeline([
-    source(options),
+    source(options, p.report),
     ...checkStages(options, p),
     new Writable({
       objectMode: true,
@@ -225,7 +240,7 @@ async function build(options: GuestToolsMediaOptions, progress: ProgressSink): P
   const cache = options.cache;
   cache?.begin();
   await pipeline([
-    source(options),
+    source(options, p.report),
     ...checkStages(options, p),
     countFiles((n) => (fileCount = n + 1)), // + manifest.json
     ...(cache ? [cache.identify()] : []),

@@ -24,6 +24,9 @@ import { generatedStat } from "../shared/stat.js";
 
 const PLUGIN = "mediaImages";
 
+/** The default output names (also what a build leaves out of its inputs, see guest-tools-media). */
+export const MEDIA_NAMES = { iso: "aero-guest-tools.iso", zip: "aero-guest-tools.zip", manifest: "manifest.json" } as const;
+
 export interface MediaImagesOptions {
   /** ISO volume label. Default "AERO_GUEST_TOOLS". */
   volumeId?: string;
@@ -50,7 +53,7 @@ export interface MediaImagesOptions {
 }
 
 export function mediaImages(options: MediaImagesOptions = {}): Transform {
-  const manifestName = options.manifest?.fileName ?? "manifest.json";
+  const manifestName = options.manifest?.fileName ?? MEDIA_NAMES.manifest;
   const passThrough = new Set(options.passThrough ?? [manifestName]);
   const files: Vinyl[] = [];
   const images: Vinyl[] = [];
@@ -82,13 +85,13 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         const iso = isoWriter({
           ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
-          fileName: options.isoName ?? "aero-guest-tools.iso",
+          fileName: options.isoName ?? MEDIA_NAMES.iso,
           ...(options.cache && { cache: options.cache }),
         });
         const zip = deterministicZip({
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
           ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
-          fileName: options.zipName ?? "aero-guest-tools.zip",
+          fileName: options.zipName ?? MEDIA_NAMES.zip,
           ...(progress && { onBytes: (n: number) => progress.advance(n) }),
           ...(options.cache && { cache: options.cache }),
         });

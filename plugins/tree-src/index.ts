@@ -7,6 +7,7 @@
  * Symlinks are yielded as symbolic vinyl files (never followed) and names that are not UTF-8
  * carry `file.nonUtf8Path`, so payloadPolicy can refuse them all in one report.
  */
+import type { Stats } from "node:fs";
 import { lstat, readdir, readlink, stat as statPath } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -39,6 +40,11 @@ export const GUEST_TOOLS_FOLDERS = ["config", "certs", "licenses", "tools"] as c
 export interface TreeSrcOptions {
   /** Working directory recorded on the vinyl files. Default: process.cwd(). */
   cwd?: string;
+  /**
+   * Entries to leave out, by absolute path and lstat (e.g. the build's own outputs when the out
+   * dir lies inside the tree): true drops the entry. Default: nothing is left out.
+   */
+  exclude?: (absPath: string, stat: Stats) => boolean;
 }
 
 /** Every file and directory under `root` (hidden ones included; filtering is payloadPolicy's job). */
@@ -48,6 +54,7 @@ export function treeSrc(root: string, options: TreeSrcOptions = {}): Readable {
   return Readable.from(generate(async function* () {
     await requireDirectory(base, root, "input dir");
     for await (const entry of walkTree(base)) {
+      if (options.exclude?.(entry.absPath, entry.stat)) continue;
       const file = await toVinyl(entry, base, cwd);
       if (file) yield file;
     }
@@ -77,11 +84,11 @@ export function guestToolsSrc(options: GuestToolsSrcOptions): Readable {
       const file = await entryAt(toolsBase, rel, cwd);
       if (file && !file.isDirectory()) yield file;
     }
-    for (const folder of GUEST_TOOLS_FOLDERS) yield* folderEntries(toolsBase, folder, cwd);
+    for (const folder of GUEST_TOOLS_FOLDERS) yield* folderEntries(toolsBase, folder, cwd, options.exclude);
     if (driversBase === undefined) return;
     const archNames = new Set<string>(ARCH_FOLDERS);
     for (const entry of await readdirSorted(driversBase)) {
-      if (archNames.has(asciiLower(entry))) yield* folderEntries(driversBase, entry, cwd);
+      if (archNames.has(asciiLower(entry))) yield* folderEntries(driversBase, entry, cwd, options.exclude);
     }
   }), { objectMode: true });
 }
@@ -90,12 +97,13 @@ export function guestToolsSrc(options: GuestToolsSrcOptions): Readable {
  * A folder and everything in it (relative to base), directories included; a symlinked or
  * non-directory folder is yielded as itself.
  */
-async function* folderEntries(base: string, folder: string, cwd: string): AsyncGenerator<Vinyl> {
+async function* folderEntries(base: string, folder: string, cwd: string, exclude: TreeSrcOptions["exclude"]): AsyncGenerator<Vinyl> {
   const top = await entryAt(base, folder, cwd);
   if (!top) return;
   yield top;
   if (!top.isDirectory()) return;
   for await (const entry of walkTree(path.join(base, folder))) {
+    if (exclude?.(entry.absPath, entry.stat)) continue;
     const file = await toVinyl({ ...entry, relative: `${folder}/${entry.relative}` }, base, cwd);
     if (file) yield file;
   }
