@@ -4,7 +4,8 @@ import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import Vinyl from "vinyl";
 import { spawn, spawnSync } from "node:child_process";
-import { atomicDest, TEMP_HOST_TAG, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
+import { hostname } from "node:os";
+import { atomicDest, LOCK_NAME, TEMP_HOST_TAG, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
 import { cleanupTempDirs, snapshotDir, tempDir } from "./support/fixtures.js";
 import { bufferFile, runPlugins } from "./support/streams.js";
 
@@ -102,5 +103,65 @@ describe("atomicDest", () => {
     mkdirSync(path.join(out, "keep"));
     await runPlugins([bufferFile("sub/dir/x.txt", "x")], atomicDest(out));
     assert.equal(readFileSync(path.join(out, "sub/dir/x.txt"), "utf8"), "x");
+  });
+});
+
+describe("atomicDest's out-dir lock", () => {
+  after(cleanupTempDirs);
+
+  const lockOf = (pid: number, host = hostname()) => `${JSON.stringify({ pid, host, since: "2026-01-01T00:00:00.000Z" })}\n`;
+  const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!;
+
+  it("takes over at once a lock left by a killed build of this host, and leaves none behind", async () => {
+    const out = tempDir();
+    writeFileSync(path.join(out, LOCK_NAME), lockOf(deadPid()));
+    const waits: string[] = [];
+    await runPlugins([bufferFile("one.txt", "1")], atomicDest(out, { onLockWait: (l) => waits.push(l), lockTimeoutMs: 5_000 }));
+    assert.deepEqual(waits, []);
+    assert.deepEqual(readdirSync(out), ["one.txt"]);
+  });
+
+  it("waits for a live build's lock, then fails clearly naming it, writing nothing and keeping its lock", async () => {
+    const live = spawn("sleep", ["60"]);
+    try {
+      for (const [host, where] of [[hostname(), "this host"], ["build-box-2", "host build-box-2"]] as const) {
+        const out = tempDir();
+        // Another host's pid cannot be checked: even a dead pid there is waited for.
+        writeFileSync(path.join(out, LOCK_NAME), lockOf(host === hostname() ? live.pid! : deadPid(), host));
+        writeFileSync(path.join(out, "one.txt"), "old");
+        const before = snapshotDir(out);
+        const waits: string[] = [];
+        await assert.rejects(
+          runPlugins([bufferFile("one.txt", "new")], atomicDest(out, { onLockWait: (l) => waits.push(l), lockTimeoutMs: 400 })),
+          (err: Error) => {
+            assert.match(err.message, new RegExp(`another build has been writing into .* \\(pid \\d+ on ${where}, since .*; lock file .*${LOCK_NAME.replace(/\./g, "\\.")}\\); nothing was written`));
+            assert.equal((err as Error & { showStack?: boolean }).showStack, false, "a user-facing error, no stack");
+            return true;
+          },
+        );
+        assert.equal(waits.length, 1, "one wait line");
+        assert.match(waits[0]!, new RegExp(`waiting for another build writing into .* \\(pid \\d+ on ${where}`));
+        assert.deepEqual(snapshotDir(out), before);
+      }
+    } finally {
+      live.kill();
+    }
+  }).timeout(20_000);
+
+  it("makes a second build of the same process wait until the first has renamed its outputs", async () => {
+    const out = tempDir();
+    const body = new PassThrough();
+    const first = runPlugins([streamFile("shared.bin", body)], atomicDest(out));
+    for (let i = 0; i < 200 && !existsSync(path.join(out, LOCK_NAME)); i++) await new Promise((r) => setTimeout(r, 5));
+    const waits: string[] = [];
+    const second = runPlugins([bufferFile("shared.bin", "second")], atomicDest(out, { onLockWait: (l) => waits.push(l) }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(waits.length, 1, "the second build waits");
+    assert.equal(existsSync(path.join(out, "shared.bin")), false, "nothing renamed yet");
+    body.end("first");
+    await first;
+    await second;
+    assert.equal(readFileSync(path.join(out, "shared.bin"), "utf8"), "second");
+    assert.deepEqual(readdirSync(out), ["shared.bin"], "no lock left");
   });
 });

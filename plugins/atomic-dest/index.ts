@@ -12,21 +12,28 @@
  * exit is left to it. The handlers are removed as soon as no atomicDest of the process has
  * temporary files.
  *
+ * One build at a time per out dir: before its first write, atomicDest takes the out dir's lock
+ * (lock.ts) and holds it until its outputs are renamed into place or removed, so two builds into
+ * one folder never mix their outputs. A build that finds the lock taken waits, saying so once.
+ *
  * An output whose writer attached an OutputRecipe (isoWriter, deterministicZip with a BuildCache:
  * see shared/output-update.ts) and whose previous version at the destination is still the one it
  * remembers is written as an update: the temporary file starts as a kernel copy of the previous
  * output and only the changed regions are written over it. The result is the same file.
  */
-import { constants as fsConstants, createWriteStream, lstatSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { constants as fsConstants, createWriteStream, lstatSync, renameSync } from "node:fs";
 import { copyFile, mkdir, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import log from "fancy-log";
 import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
 import { outputRecipe, type OutputRecipe, type OutputUpdate } from "../shared/output-update.js";
 import { packagePath } from "../shared/paths.js";
+import { lockOutDir, LockTimeoutError } from "./lock.js";
 import { sweepStaleTemps, tempName } from "./names.js";
+import { track, undoSync, untrack, type Undo } from "./signals.js";
 
 const PLUGIN = "atomicDest";
 
@@ -35,7 +42,13 @@ export interface AtomicDestOptions {
   cwd?: string;
   /** Called after the files are renamed into place, with their final paths. */
   onWritten?: (paths: string[]) => void;
+  /** How long to wait for another build's lock on the out dir before failing. Default 10 minutes. */
+  lockTimeoutMs?: number;
+  /** Told once when the out dir's lock is taken and this build waits. Default: a log line (fancy-log). */
+  onLockWait?: (message: string) => void;
 }
+
+const LOCK_TIMEOUT_MS = 10 * 60_000;
 
 interface PendingWrite {
   tmp: string;
@@ -51,76 +64,6 @@ interface PendingWrite {
 }
 
 export { LOCK_NAME, ownOutputFilter, TEMP_HOST_TAG, TEMP_PREFIX } from "./names.js";
-
-// ---------------------------------------------------------------------------------------------
-// Signal cleanup, shared by every atomicDest of the process
-
-/** What one atomicDest must undo if the process is interrupted. */
-interface Undo {
-  temps: Set<string>;
-  /** Folders we created, outermost first. */
-  dirs: string[];
-  /** Abandon the writes (used when the application handles the signal itself). */
-  abort(signal: NodeJS.Signals): void;
-}
-
-const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
-const SIGNALS = Object.keys(EXIT_CODES) as NodeJS.Signals[];
-const live = new Set<Undo>();
-
-function onSignal(signal: NodeJS.Signals): void {
-  const undos = [...live];
-  live.clear();
-  setHandlers(false);
-  // Synchronous on purpose: nothing else runs between this and the exit.
-  for (const undo of undos) undoSync(undo);
-  if (process.listenerCount(signal) > 0) {
-    for (const undo of undos) undo.abort(signal);
-    return;
-  }
-  // No listener is left, so the default action ends the process at once (no exit hooks run).
-  process.kill(process.pid, signal);
-  process.exit(EXIT_CODES[signal]); // only if the signal could not end us
-}
-
-let handlersOn = false;
-function setHandlers(on: boolean): void {
-  if (on === handlersOn) return;
-  handlersOn = on;
-  for (const signal of SIGNALS) {
-    if (on) process.on(signal, onSignal);
-    else process.off(signal, onSignal);
-  }
-}
-
-function track(undo: Undo): void {
-  live.add(undo);
-  setHandlers(true);
-}
-
-function untrack(undo: Undo): void {
-  live.delete(undo);
-  if (live.size === 0) setHandlers(false);
-}
-
-function undoSync(undo: Undo): void {
-  for (const tmp of undo.temps) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      /* best effort: the process is going away */
-    }
-  }
-  for (const dir of [...undo.dirs].reverse()) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      /* not empty (someone else wrote there) or already gone */
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Transform {
   const root = path.resolve(options.cwd ?? process.cwd(), outDir);
@@ -141,6 +84,19 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       });
       if (st && !st.isDirectory()) throw userError(PLUGIN, `out dir is not a directory: ${outDir}`);
       if (!st) await makeDirs(root);
+      try {
+        undo.lock = await lockOutDir(root, {
+          shown: outDir,
+          timeoutMs: options.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
+          onWait: options.onLockWait ?? ((line) => log.warn(line)),
+          stopped: () => abandoned,
+        });
+      } catch (err) {
+        if (err instanceof LockTimeoutError) throw userError(PLUGIN, err.message);
+        throw userError(PLUGIN, `cannot lock the out dir ${outDir}: ${(err as Error).message}`);
+      }
+      // Failed meanwhile: the cleanup has run already, so this lock is ours to drop.
+      if (abandoned) undo.lock?.release();
     })());
 
   /**
@@ -194,6 +150,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     await Promise.allSettled(writes.map((w) => w.done));
     // Again, for a file whose open was already under way during the synchronous pass.
     await Promise.all(writes.map((w) => rm(w.tmp, { force: true }).catch(() => undefined)));
+    undo.lock?.release();
     for (const dir of [...undo.dirs].reverse()) await rmdir(dir).catch(() => undefined);
     untrack(undo);
   };
@@ -276,6 +233,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
             undo.temps.delete(w.tmp);
             renamed++;
           }
+          undo.lock?.release(); // in the same synchronous step: a signal sees the lock with all temp files or with none
         } catch (err) {
           undoSync({ ...undo, dirs: renamed ? [] : undo.dirs });
           untrack(undo);
