@@ -3,40 +3,30 @@
  * outputs intact and no temporary file behind, and the process ends by that signal (a shell
  * reports 130 / 143), as Unix tools should so that a calling script stops as well.
  *
- * The real thing runs `gulp guest-tools` as a child process on a 96 MiB payload (generated once
- * by ../shared/tools/make-payload.py and cached under .cache/interrupt-payload/), waits until a
- * temporary output holds at least 1 MiB, and signals it. atomicDest's own behaviour (handlers
+ * The real thing runs `gulp guest-tools` as a child process on a 96 MiB payload (the sample plus
+ * random blobs, generated once per run), waits until a temporary output holds at least 1 MiB, and
+ * signals it. atomicDest's own behaviour (handlers
  * only while temporary files exist, the application's own listener respected) is checked in
  * process.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import os from "node:os";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import Vinyl from "vinyl";
-import { atomicDest, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
+import { atomicDest, LOCK_NAME, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
 import { cleanupTempDirs, REPO, snapshotDir, tempDir } from "./support/fixtures.js";
+import { bigSample } from "./support/payload.js";
 import { bufferFile, runPlugins } from "./support/streams.js";
 
-const PAYLOAD = path.join(REPO, ".cache/interrupt-payload");
-const PAYLOAD_ARGS = ["--drivers", "4", "--files-per-driver", "6", "--total-mb", "96", "--seed", "9"];
 const OUTPUTS = ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"];
 
-/** The cached payload, generated when missing or made with other arguments. */
-function payload(): string {
-  const stamp = path.join(PAYLOAD, "args.json");
-  const wanted = JSON.stringify(PAYLOAD_ARGS);
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === wanted) return PAYLOAD;
-  const tmp = `${PAYLOAD}.tmp-${process.pid}`;
-  const r = spawnSync("python3", [path.join(REPO, "../shared/tools/make-payload.py"), tmp, ...PAYLOAD_ARGS, "--force"], { encoding: "utf8" });
-  assert.equal(r.status, 0, `make-payload.py failed: ${r.stderr}`);
-  writeFileSync(path.join(tmp, "args.json"), wanted);
-  rmSync(PAYLOAD, { recursive: true, force: true });
-  mkdirSync(path.dirname(PAYLOAD), { recursive: true });
-  renameSync(tmp, PAYLOAD);
-  return PAYLOAD;
+/** The sample plus 96 MiB of incompressible blobs, made once (a build of it takes seconds). */
+let payloadMade: ReturnType<typeof bigSample> | undefined;
+function payload(): ReturnType<typeof bigSample> {
+  return (payloadMade ??= bigSample(3, 32));
 }
 
 function tempFiles(dir: string): string[] {
@@ -80,7 +70,7 @@ async function interruptBuild(out: string, signal: NodeJS.Signals, options: { gr
   // tsx comes from --require, as runGulp does it.
   const cwd = options.cwd ?? path.dirname(out);
   const args = ["--require", tsx, gulp, "--gulpfile", path.join(REPO, "gulpfile.ts"), "--cwd", cwd, "guest-tools",
-    "--drivers-dir", path.join(root, "drivers"), "--guest-tools-dir", path.join(root, "guest-tools"), "--spec", path.join(root, "spec.json"),
+    "--drivers-dir", root.drivers, "--guest-tools-dir", root.guestTools, "--spec", root.spec,
     "--out-dir", out, "--quiet"];
   const child = spawn(process.execPath, args, { cwd, detached: options.group === true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
   let stderr = "";
@@ -189,8 +179,9 @@ describe("atomicDest signal handlers", () => {
       const body = new PassThrough();
       body.write("partial");
       const done = runPlugins([slowFile("slow.bin", body)], atomicDest(out));
-      for (let i = 0; i < 100 && tempFiles(out).length === 0; i++) await sleep(10);
-      assert.equal(tempFiles(out).length, 1);
+      const tempOutputs = () => tempFiles(out).filter((n) => n !== LOCK_NAME);
+      for (let i = 0; i < 100 && tempOutputs().length === 0; i++) await sleep(10);
+      assert.equal(tempOutputs().length, 1);
       process.emit("SIGINT", "SIGINT");
       await assert.rejects(done, /interrupted by SIGINT: nothing was written/);
       assert.ok(appSawIt);
