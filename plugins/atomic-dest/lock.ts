@@ -45,7 +45,14 @@ const held = new Set<string>();
 
 export class LockTimeoutError extends Error {}
 
-/** Take `dir`'s lock, waiting for another build to release it. Rejects with LockTimeoutError when the wait is over. */
+/** A folder that takes no new file: no build can write there, so there is nothing to lock against. */
+const UNWRITABLE = new Set(["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT"]);
+
+/**
+ * Take `dir`'s lock, waiting for another build to release it. Rejects with LockTimeoutError when
+ * the wait is over. Resolves undefined when the wait was stopped, or when the folder takes no new
+ * file (read-only, full): then the outputs' own writes fail, and their errors name the output.
+ */
 export async function lockOutDir(dir: string, wait: LockWait): Promise<OutDirLock | undefined> {
   const file = path.join(dir, LOCK_NAME);
   const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Holder)}\n`;
@@ -54,7 +61,14 @@ export async function lockOutDir(dir: string, wait: LockWait): Promise<OutDirLoc
   for (;;) {
     if (wait.stopped()) return undefined;
     if (!held.has(file)) {
-      if (tryCreate(file, mine)) {
+      let created: boolean;
+      try {
+        created = tryCreate(file, mine);
+      } catch (err) {
+        if (UNWRITABLE.has((err as NodeJS.ErrnoException).code ?? "")) return undefined;
+        throw err;
+      }
+      if (created) {
         held.add(file);
         return { path: file, release: () => release(file, mine) };
       }
