@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
+import { brokenLink, type ChainLink } from "../tasks/orphan-guard.js";
 import { createHash } from "node:crypto";
 import { cleanupTempDirs, listFiles, REPO, tempDir } from "./support/fixtures.js";
 import { bigSample } from "./support/payload.js";
@@ -140,4 +141,26 @@ describe("no orphans: kill -9 of the npm exec running `npx gulp guest-tools`", f
       }
     });
   }
+});
+
+describe("orphan guard: brokenLink", () => {
+  it("is the link whose process ended or changed parent, and none while the chain stands", async () => {
+    // A chain of our own: sh (child of this process) → sleep.
+    const sh = spawn("sh", ["-c", "sleep 60 & wait"], { stdio: "ignore" });
+    try {
+      let sleepPid: number | undefined;
+      for (let i = 0; i < 100 && sleepPid === undefined; i++, await sleep(20)) sleepPid = descendants(sh.pid!)[0];
+      assert.ok(sleepPid !== undefined, "sh started sleep");
+      const links: ChainLink[] = [{ pid: sleepPid, ppid: sh.pid! }, { pid: sh.pid!, ppid: process.pid }];
+      assert.equal(brokenLink(links), undefined);
+      process.kill(sh.pid!, "SIGKILL"); // sleep is reparented: its parent is no longer sh
+      for (let i = 0; i < 100 && processTable().get(sleepPid)?.ppid === sh.pid; i++) await sleep(20);
+      assert.deepEqual(brokenLink(links), links[0]);
+      process.kill(sleepPid, "SIGKILL");
+      for (let i = 0; i < 100 && running(sleepPid); i++) await sleep(20);
+      assert.deepEqual(brokenLink([links[1]!]), links[1], "a zombie or reaped process has ended");
+    } finally {
+      sh.kill("SIGKILL");
+    }
+  });
 });
