@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import Vinyl from "vinyl";
 import { spawn, spawnSync } from "node:child_process";
 import { hostname } from "node:os";
-import { atomicDest, LOCK_NAME, TEMP_HOST_TAG, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
+import { lstatSync, symlinkSync } from "node:fs";
+import { atomicDest, LOCK_NAME, ownOutputFilter, TEMP_HOST_TAG, TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
 import { cleanupTempDirs, snapshotDir, tempDir } from "./support/fixtures.js";
 import { bufferFile, runPlugins } from "./support/streams.js";
 
@@ -163,5 +164,34 @@ describe("atomicDest's out-dir lock", () => {
     await second;
     assert.equal(readFileSync(path.join(out, "shared.bin"), "utf8"), "second");
     assert.deepEqual(readdirSync(out), ["shared.bin"], "no lock left");
+  });
+});
+
+describe("ownOutputFilter", () => {
+  after(cleanupTempDirs);
+
+  it("is true for this build's outputs, temp and lock files in the out dir (also through a symlink), and nothing else", () => {
+    const root = tempDir();
+    const out = path.join(root, "tools", "out");
+    mkdirSync(out, { recursive: true });
+    symlinkSync(path.join(root, "tools"), path.join(root, "via-link"));
+    const seen: string[] = [];
+    const exclude = ownOutputFilter(out, ["media.iso", "manifest.json"], (p) => seen.push(p));
+    const file = (p: string) => {
+      writeFileSync(p, "x");
+      return exclude(p, lstatSync(p));
+    };
+    assert.equal(file(path.join(out, "media.iso")), true);
+    assert.equal(file(path.join(out, `${TEMP_PREFIX}media.iso.${TEMP_HOST_TAG}.1.0123abcd`)), true);
+    assert.equal(file(path.join(out, LOCK_NAME)), true);
+    writeFileSync(path.join(out, "manifest.json"), "{}");
+    assert.equal(exclude(path.join(root, "via-link", "out", "manifest.json"), lstatSync(path.join(out, "manifest.json"))), true, "the same folder reached through a symlink");
+    assert.equal(file(path.join(root, "tools", "media.iso")), false, "the same name elsewhere is an input");
+    assert.equal(file(path.join(out, "notes.txt")), false, "another file in the out dir is an input");
+    assert.equal(seen.length, 4);
+    // A walk that reports folders: the out dir goes only while it holds nothing but ours.
+    assert.equal(exclude(out, lstatSync(out)), false);
+    rmSync(path.join(out, "notes.txt"));
+    assert.equal(exclude(out, lstatSync(out)), true);
   });
 });

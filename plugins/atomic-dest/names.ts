@@ -3,7 +3,7 @@
  * file, and how a later build tells a killed build's leftovers from a running build's files.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { realpathSync } from "node:fs";
+import { readdirSync, realpathSync, type Stats } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -61,9 +61,15 @@ export async function sweepStaleTemps(dir: string): Promise<void> {
  * A tree-source `exclude` predicate for a build that writes `fileNames` into `outDir`: true for
  * those outputs and for our temp and lock files there, so an out dir inside an input tree never
  * feeds a build its previous outputs. The folder is compared by real path too, so an input
- * reached through a symlinked parent is still recognised. `onExcluded` hears each path left out.
+ * reached through a symlinked parent is still recognised. The out dir itself, when a walk reports
+ * folders and it holds nothing but such files, is left out too: a first build (no out dir yet)
+ * and a rebuild then see the same tree. `onExcluded` hears each path left out.
  */
-export function ownOutputFilter(outDir: string, fileNames: readonly string[], onExcluded?: (absPath: string) => void): (absPath: string) => boolean {
+export function ownOutputFilter(
+  outDir: string,
+  fileNames: readonly string[],
+  onExcluded?: (absPath: string) => void,
+): (absPath: string, stat?: Stats) => boolean {
   const dir = path.resolve(outDir);
   const names = new Set(fileNames);
   let realDir: string | undefined;
@@ -76,10 +82,19 @@ export function ownOutputFilter(outDir: string, fileNames: readonly string[], on
       return false; // either is gone: not our folder
     }
   };
-  return (absPath) => {
+  const ours = (name: string) => names.has(name) || name.startsWith(TEMP_PREFIX);
+  return (absPath, stat) => {
     const name = path.basename(absPath);
-    if (!names.has(name) && !name.startsWith(TEMP_PREFIX)) return false; // the common case, no I/O
-    if (!sameDir(path.dirname(absPath))) return false;
+    if (stat?.isDirectory()) {
+      if (name !== path.basename(dir) || !sameDir(absPath)) return false;
+      try {
+        if (!readdirSync(absPath).every(ours)) return false;
+      } catch {
+        return false;
+      }
+    } else if (!ours(name) || !sameDir(path.dirname(absPath))) {
+      return false; // the common case costs a Set lookup and a prefix test
+    }
     onExcluded?.(absPath);
     return true;
   };
