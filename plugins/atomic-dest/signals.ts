@@ -6,7 +6,6 @@
 import { rmdirSync, rmSync } from "node:fs";
 import type { OutDirLock } from "./lock.js";
 
-
 /** What one atomicDest must undo if the process is interrupted. */
 export interface Undo {
   temps: Set<string>;
