@@ -23,7 +23,7 @@ const OWN_DESCRIPTIONS: Record<string, string> = {
 };
 
 export const VIRTIO_WIN_FLAGS: FlagSpec[] = [
-  { name: "virtio-win-iso", type: "string", description: "the upstream virtio-win.iso to take the Windows 7 drivers from (required)" },
+  { name: "virtio-win-iso", type: "string", path: true, description: "the upstream virtio-win.iso to take the Windows 7 drivers from (required)" },
   {
     name: "profile",
     type: "string",

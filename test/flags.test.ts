@@ -1,5 +1,25 @@
 import assert from "node:assert/strict";
-import { FlagError, parseGuestToolsFlags } from "../tasks/flags.js";
+import { createRequire } from "node:module";
+import { FlagError, parseGuestToolsFlags, parseIsoFlags, parseIsoLsFlags } from "../tasks/flags.js";
+import { parseVirtioWinFlags } from "../tasks/virtio-win.js";
+
+/**
+ * gulp-cli's own option table (its yargs options), read here independently of tasks/flags.ts, so
+ * an option a gulp-cli upgrade adds is covered by the tests below without editing them.
+ */
+function gulpCliSpellings(): Array<{ option: string; words: string[][] }> {
+  const fromGulp = createRequire(createRequire(import.meta.url).resolve("gulp"));
+  const table = fromGulp("gulp-cli/lib/shared/options/cli-options.js") as Record<string, { alias?: string | string[]; type?: string }>;
+  return Object.entries(table).map(([option, o]) => {
+    const aliases = o.alias === undefined ? [] : ([] as string[]).concat(o.alias);
+    const spellings = [option, ...aliases].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
+    const takesValue = o.type === "string" || o.type === "number";
+    const words = spellings.flatMap((w) =>
+      takesValue ? [[w, "3"], ...(w.startsWith("--") ? [[`${w}=3`]] : [])] : [[w], ...(w.startsWith("--") && !w.startsWith("--no-") && o.type === "boolean" ? [[`--no-${w.slice(2)}`]] : [])],
+    );
+    return { option, words };
+  });
+}
 
 describe("guest-tools flags", () => {
   it("uses the documented defaults when no flag is given", () => {
@@ -66,5 +86,77 @@ describe("guest-tools flags", () => {
   it("ignores gulp-cli's own flags", () => {
     const f = parseGuestToolsFlags(["--gulpfile", "/x/gulpfile.ts", "--cwd", "/x", "guest-tools", "--color", "--quiet"], {});
     assert.equal(f.quiet, true);
+  });
+
+  it("accepts every option of gulp-cli's own table, in every spelling, before or after ours, without eating a value", () => {
+    const options = gulpCliSpellings();
+    assert.ok(options.length >= 15, "gulp-cli's option table was read");
+    for (const { option, words } of options) {
+      for (const w of words) {
+        for (const argv of [["guest-tools", ...w, "--out-dir", "X"], ["guest-tools", "--out-dir", "X", ...w], ["guest-tools", "--out-dir=X", ...w, "--quiet"]]) {
+          const f = parseGuestToolsFlags(argv, {});
+          assert.equal(f.outDir, "X", `${option}: ${argv.join(" ")}`);
+        }
+      }
+    }
+  });
+
+  it("treats the README's problem cases as gulp-cli's: --series, -L, -LLL, -f FILE, --tasks-depth N", () => {
+    for (const argv of [
+      ["guest-tools", "--series", "--out-dir", "X"],
+      ["guest-tools", "-L", "--out-dir", "X"],
+      ["guest-tools", "-LLL", "--out-dir", "X"],
+      ["guest-tools", "--log-level", "--out-dir", "X"],
+      ["guest-tools", "-f", "gulpfile.ts", "--out-dir", "X"],
+      ["guest-tools", "--gulpfile", "gulpfile.ts", "--out-dir", "X", "--continue"],
+      ["guest-tools", "--sort-tasks", "--compact-tasks", "--tasks-depth", "2", "--out-dir", "X"],
+      ["guest-tools", "--cwd", ".", "--preload", "x", "--color", "--no-color", "-S", "--out-dir", "X"],
+    ]) {
+      assert.equal(parseGuestToolsFlags(argv, {}).outDir, "X", argv.join(" "));
+    }
+    // -L takes no value: what follows is a task name, not swallowed
+    assert.equal(parseGuestToolsFlags(["-L", "guest-tools", "--spec", "s.json"], {}).spec, "s.json");
+  });
+
+  it("still refuses an unknown flag, a missing value and a boolean with a value next to gulp-cli's options", () => {
+    assert.throws(() => parseGuestToolsFlags(["guest-tools", "--series", "--outdir", "X"], {}), /unknown flag --outdir; accepted: --drivers-dir VALUE/);
+    assert.throws(() => parseGuestToolsFlags(["guest-tools", "-L", "-x"], {}), /unknown flag -x/);
+    assert.throws(() => parseGuestToolsFlags(["guest-tools", "--out-dir", "--series"], {}), /--out-dir needs a value/);
+    assert.throws(() => parseGuestToolsFlags(["guest-tools", "--out-dir=", "-L"], {}), /--out-dir needs a value/);
+    assert.throws(() => parseGuestToolsFlags(["guest-tools", "--quiet=yes"], {}), /--quiet takes no value/);
+  });
+
+  it("takes --source-date-epoch=-5 and a value after gulp-cli's -f", () => {
+    assert.equal(parseGuestToolsFlags(["-f", "g.ts", "--source-date-epoch=-5"], {}).sourceDateEpoch, -5n);
+    assert.equal(parseIsoFlags(["iso", "-L", "--in-dir", "a", "--series", "--out-iso", "b.iso", "--volume-id", "V"], {}).outIso, "b.iso");
+    assert.equal(parseIsoLsFlags(["iso-ls", "--iso", "a.iso", "--silent"]).iso, "a.iso");
+  });
+});
+
+describe("path flags that are not UTF-8", () => {
+  const FFFD = "\uFFFD";
+  const pathFlags: Array<[string, (argv: string[]) => unknown, string[]]> = [
+    ["--spec", (a) => parseGuestToolsFlags(a, {}), []],
+    ["--drivers-dir", (a) => parseGuestToolsFlags(a, {}), []],
+    ["--guest-tools-dir", (a) => parseGuestToolsFlags(a, {}), []],
+    ["--out-dir", (a) => parseGuestToolsFlags(a, {}), []],
+    ["--windows-device-contract", (a) => parseGuestToolsFlags(a, {}), []],
+    ["--in-dir", (a) => parseIsoFlags(a, {}), ["--out-iso", "o.iso", "--volume-id", "V"]],
+    ["--out-iso", (a) => parseIsoFlags(a, {}), ["--in-dir", "d", "--volume-id", "V"]],
+    ["--iso", (a) => parseIsoLsFlags(a), []],
+    ["--virtio-win-iso", (a) => parseVirtioWinFlags(a, {}), []],
+  ];
+
+  it("refuses a U+FFFD (what Node makes of a byte that is not UTF-8) in every path flag, in both forms", () => {
+    for (const [flag, parse, rest] of pathFlags) {
+      for (const argv of [[flag, `bad${FFFD}.json`, ...rest], [`${flag}=bad${FFFD}.json`, ...rest]]) {
+        assert.throws(() => parse(argv), (e: Error) => e instanceof FlagError && e.message.startsWith(`${flag} is not valid UTF-8`), argv.join(" "));
+      }
+    }
+  });
+
+  it("accepts U+FFFD in a value that is not a path, and a UTF-8 path", () => {
+    assert.equal(parseGuestToolsFlags(["--build-id", `x${FFFD}`], {}).buildId, `x${FFFD}`);
+    assert.equal(parseGuestToolsFlags(["--spec", "spéc.json"], {}).spec, "spéc.json");
   });
 });
