@@ -13,7 +13,7 @@
  */
 import type { TaskFunction } from "gulp";
 import gulp from "gulp";
-import log from "fancy-log";
+import log from "gulplog";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { atomicDest, ownOutputFilter } from "./plugins/atomic-dest/index.js";
@@ -23,6 +23,7 @@ import { isoWriter } from "./plugins/iso-writer/index.js";
 import { payloadPolicy } from "./plugins/payload-policy/index.js";
 import { treeSrc } from "./plugins/tree-src/index.js";
 import { userError } from "./plugins/shared/errors.js";
+import { quietOnClosedStdout, reportingErrors, writeLines } from "./tasks/cli-output.js";
 import { stopWhenParentDies } from "./tasks/orphan-guard.js";
 import { cliProgressSink } from "./tasks/progress.js";
 import {
@@ -39,6 +40,7 @@ import {
 const { series } = gulp;
 
 stopWhenParentDies();
+quietOnClosedStdout();
 
 /** Flag problems are user mistakes: report them like any plugin error, without a stack. */
 function readFlags<T>(task: string, parse: () => T): T {
@@ -50,32 +52,32 @@ function readFlags<T>(task: string, parse: () => T): T {
   }
 }
 
-export const guestTools: TaskFunction = async () => {
+export const guestTools: TaskFunction = reportingErrors(async () => {
   const flags = readFlags("guest-tools", () => parseGuestToolsFlags(process.argv.slice(2)));
   const result = await buildGuestToolsMedia({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }) });
   if (!flags.quiet) {
     for (const warning of result.warnings) log.warn(`warning: ${warning}`);
-    log(`wrote ${result.fileCount} files into:`);
-    for (const out of result.outputs) log(`- ${out}`);
+    log.info(`wrote ${result.fileCount} files into:`);
+    for (const out of result.outputs) log.info(`- ${out}`);
   }
-};
+});
 guestTools.displayName = "guest-tools";
 guestTools.description = "Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json from a drivers tree, a guest-tools tree and a spec";
 guestTools.flags = flagDocs(GUEST_TOOLS_FLAGS);
 
-export const validate: TaskFunction = async () => {
+export const validate: TaskFunction = reportingErrors(async () => {
   const flags = readFlags("validate", () => parseGuestToolsFlags(process.argv.slice(2)));
   const result = await validateGuestToolsMedia(flags);
   if (!flags.quiet) {
     for (const warning of result.warnings) log.warn(`warning: ${warning}`);
-    log(`validation passed: ${result.fileCount} files would be packaged (nothing written)`);
+    log.info(`validation passed: ${result.fileCount} files would be packaged (nothing written)`);
   }
-};
+});
 validate.displayName = "validate";
 validate.description = "Run every check of guest-tools and write nothing (exit 0 when the inputs would package)";
 validate.flags = flagDocs(GUEST_TOOLS_FLAGS);
 
-export const iso: TaskFunction = () => {
+export const iso: TaskFunction = reportingErrors(() => {
   const flags = readFlags("iso", () => parseIsoFlags(process.argv.slice(2)));
   // An --out-iso inside --in-dir: the previous image (and our temp files) are no input.
   let noted = false;
@@ -89,15 +91,16 @@ export const iso: TaskFunction = () => {
     isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso) }),
     atomicDest(path.dirname(path.resolve(flags.outIso))),
   );
-};
+});
 iso.displayName = "iso";
 iso.description = "Write a deterministic ISO9660 + Joliet image of any staged folder (hidden files and OS metadata skipped)";
 iso.flags = flagDocs(ISO_FLAGS);
 
-export const isoLs: TaskFunction = async () => {
+export const isoLs: TaskFunction = reportingErrors(async () => {
   const flags = readFlags("iso-ls", () => parseIsoLsFlags(process.argv.slice(2)));
-  for (const file of await listIso(flags.iso)) process.stdout.write(`${file}\n`);
-};
+  // A reader that closes the pipe early (`| head`) ends the listing; that is not a failure.
+  await writeLines(await listIso(flags.iso));
+});
 isoLs.displayName = "iso-ls";
 isoLs.description = "Print the path of every file in an ISO image (Joliet names), one per line, sorted; add --silent for the list alone";
 isoLs.flags = flagDocs(ISO_LS_FLAGS);

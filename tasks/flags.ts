@@ -172,11 +172,10 @@ export function utf8Problem(value: string, bytes: Buffer | undefined, rawKnown: 
     }
   }
   return (
-    `is not valid UTF-8, or contains U+FFFD: ${JSON.stringify(value)} (npm and gulp-cli decode the command line, ` +
-    `turning bytes that are not UTF-8 into U+FFFD, so it would name a different file); rename it to a UTF-8 name without U+FFFD`
+    `is not valid UTF-8: ${JSON.stringify(value)} (Node decodes the command line lossily, turning bytes that are not UTF-8 ` +
+    `into U+FFFD, so this would name another file; a literal U+FFFD cannot be told apart and is refused too); rename it to a valid UTF-8 name`
   );
 }
-
 
 /** Signing policies and their accepted aliases (as aero_packager accepts them). */
 const SIGNING_POLICY_ALIASES: Record<string, "test" | "production" | "none"> = {

@@ -1,11 +1,18 @@
 /**
  * How the CLI shows a build's progress: a cli-progress bar on a terminal (only once the build
  * has run for about a second), plain log lines with sizes and times when output is not a TTY
- * (CI logs), nothing with --quiet.
+ * (CI logs), nothing with --quiet. Both go through gulplog's info level, so gulp-cli's --silent
+ * and --log-level govern them as they govern gulp's own lines.
  */
 import cliProgress from "cli-progress";
-import log from "fancy-log";
+import log from "gulplog";
+import type { EventEmitter } from "node:events";
 import type { ProgressSink } from "../plugins/shared/progress.js";
+
+/** Whether anyone prints gulplog's info lines (gulp-cli does unless --silent or -L/-LL). */
+export function infoShown(): boolean {
+  return (log as unknown as EventEmitter).listenerCount("info") > 0;
+}
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -20,7 +27,7 @@ export function formatBytes(n: number): string {
 }
 
 export function cliProgressSink(options: { quiet: boolean; tty?: boolean; delayMs?: number }): ProgressSink {
-  if (options.quiet) return { phase() {}, advance() {}, end() {} };
+  if (options.quiet || !infoShown()) return { phase() {}, advance() {}, end() {} };
   return options.tty ?? process.stderr.isTTY ? terminalBar(options.delayMs ?? 1000) : logLines();
 }
 
@@ -31,14 +38,14 @@ function logLines(): ProgressSink {
     if (!current) return;
     const secs = ((performance.now() - current.started) / 1000).toFixed(2);
     const size = current.total !== undefined ? ` (${formatBytes(current.done)})` : "";
-    log(`${current.name}: done in ${secs} s${size}`);
+    log.info(`${current.name}: done in ${secs} s${size}`);
     current = undefined;
   };
   return {
     phase(name, totalBytes) {
       finish();
       current = { name, total: totalBytes, done: 0, started: performance.now() };
-      log(`${name}${totalBytes !== undefined ? ` (${formatBytes(totalBytes)})` : ""}...`);
+      log.info(`${name}${totalBytes !== undefined ? ` (${formatBytes(totalBytes)})` : ""}...`);
     },
     advance(bytes) {
       if (current) current.done += bytes;

@@ -5,12 +5,13 @@
  * flow's defaults: the profile's spec, the virtio-win device contract, signing policy none.
  */
 import type { TaskFunction } from "gulp";
-import log from "fancy-log";
+import log from "gulplog";
 import { buildVirtioWinGuestToolsMedia } from "../plugins/virtio-win/media.js";
 import { isVirtioWinProfile, VIRTIO_WIN_PROFILES, type VirtioWinProfile } from "../plugins/virtio-win/layout.js";
 import { userError } from "../plugins/shared/errors.js";
 import type { Epoch } from "../plugins/shared/epoch.js";
 import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseFlags, parseGuestToolsFlags, type FlagSpec, type GuestToolsFlags } from "./flags.js";
+import { reportingErrors } from "./cli-output.js";
 import { cliProgressSink } from "./progress.js";
 
 export const TASK_NAME = "guest-tools:virtio-win";
@@ -80,7 +81,7 @@ export function parseVirtioWinFlags(argv: string[], env: NodeJS.ProcessEnv = pro
   };
 }
 
-export const guestToolsVirtioWin: TaskFunction = async () => {
+export const guestToolsVirtioWin: TaskFunction = reportingErrors(async () => {
   let flags: VirtioWinFlags;
   try {
     flags = parseVirtioWinFlags(process.argv.slice(2));
@@ -91,12 +92,12 @@ export const guestToolsVirtioWin: TaskFunction = async () => {
   const result = await buildVirtioWinGuestToolsMedia({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }) });
   if (flags.quiet) return;
   for (const driver of result.plan.drivers) {
-    if (driver.packaged) log(`virtio-win ${driver.name}: x86 from ${driver.sources.x86}/, amd64 from ${driver.sources.amd64}/`);
+    if (driver.packaged) log.info(`virtio-win ${driver.name}: x86 from ${driver.sources.x86}/, amd64 from ${driver.sources.amd64}/`);
   }
   for (const warning of result.warnings) log.warn(`warning: ${warning}`);
-  log(`wrote ${result.fileCount} files into:`);
-  for (const out of result.outputs) log(`- ${out}`);
-};
+  log.info(`wrote ${result.fileCount} files into:`);
+  for (const out of result.outputs) log.info(`- ${out}`);
+});
 guestToolsVirtioWin.displayName = TASK_NAME;
 guestToolsVirtioWin.description =
   "Build the guest-tools media with the Windows 7 drivers of an upstream virtio-win.iso (read in place, any OS): profile full or minimal";

@@ -21,7 +21,7 @@ import { constants as osConstants } from "node:os";
 import path from "node:path";
 import type { TaskFunction } from "gulp";
 import gulp from "gulp";
-import log from "fancy-log";
+import log from "gulplog";
 import { TEMP_PREFIX } from "../plugins/atomic-dest/index.js";
 import { BuildCache } from "../plugins/build-cache/index.js";
 import { buildGuestToolsMedia, deviceContractPath, type GuestToolsMediaOptions } from "../plugins/guest-tools-media/index.js";
@@ -29,6 +29,7 @@ import { userError, PluginError } from "../plugins/shared/errors.js";
 import type { ProgressSink } from "../plugins/shared/progress.js";
 import { GUEST_TOOLS_FOLDERS, GUEST_TOOLS_ROOT_FILES } from "../plugins/tree-src/index.js";
 import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseGuestToolsFlags, type GuestToolsFlags } from "./flags.js";
+import { reportingErrors } from "./cli-output.js";
 import { cliProgressSink, formatBytes } from "./progress.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -238,12 +239,13 @@ export interface WatchOptions extends Omit<GuestToolsMediaOptions, "cache" | "si
   cacheOptions?: ConstructorParameters<typeof BuildCache>[0];
 }
 
-const fancyLogger: WatchLogger = { info: (l) => log(l), warn: (l) => log.warn(l), error: (l) => log.error(l) };
+/** gulp-cli prints gulplog lines as --silent and --log-level allow. */
+const gulpLogger: WatchLogger = { info: (l) => log.info(l), warn: (l) => log.warn(l), error: (l) => log.error(l) };
 
 /** Build, then rebuild on every change until stopped. Resolves once stopped and cleaned up. */
 export async function watchGuestTools(options: WatchOptions): Promise<void> {
   const cwd = options.cwd ?? process.cwd();
-  const logger = options.logger ?? fancyLogger;
+  const logger = options.logger ?? gulpLogger;
   const info = (line: string) => {
     if (!options.quiet) logger.info(line);
   };
@@ -367,7 +369,7 @@ export async function watchGuestTools(options: WatchOptions): Promise<void> {
   info("stopped watching");
 }
 
-export const watch: TaskFunction = async () => {
+export const watch: TaskFunction = reportingErrors(async () => {
   let flags: GuestToolsFlags;
   try {
     flags = parseGuestToolsFlags(process.argv.slice(2));
@@ -376,7 +378,7 @@ export const watch: TaskFunction = async () => {
     throw err;
   }
   await watchGuestTools({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }), handleSignals: true });
-};
+});
 watch.displayName = "watch";
 watch.description = "Build like guest-tools, then rebuild incrementally whenever the guest-tools dir, the drivers dir, the spec or the device contract change (Ctrl-C stops)";
 watch.flags = flagDocs(GUEST_TOOLS_FLAGS);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { FlagError, parseGuestToolsFlags, parseIsoFlags, parseIsoLsFlags } from "../tasks/flags.js";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { FlagError, GUEST_TOOLS_FLAGS, parseFlags, parseGuestToolsFlags, parseIsoFlags, parseIsoLsFlags, rawArgv } from "../tasks/flags.js";
 import { parseVirtioWinFlags } from "../tasks/virtio-win.js";
+import { cleanupTempDirs, tempDir } from "./support/fixtures.js";
 
 /**
  * gulp-cli's own option table (its yargs options), read here independently of tasks/flags.ts, so
@@ -134,6 +137,7 @@ describe("guest-tools flags", () => {
 });
 
 describe("path flags that are not UTF-8", () => {
+  after(cleanupTempDirs);
   const FFFD = "\uFFFD";
   const pathFlags: Array<[string, (argv: string[]) => unknown, string[]]> = [
     ["--spec", (a) => parseGuestToolsFlags(a, {}), []],
@@ -150,7 +154,7 @@ describe("path flags that are not UTF-8", () => {
   it("refuses a U+FFFD (what Node makes of a byte that is not UTF-8) in every path flag, in both forms", () => {
     for (const [flag, parse, rest] of pathFlags) {
       for (const argv of [[flag, `bad${FFFD}.json`, ...rest], [`${flag}=bad${FFFD}.json`, ...rest]]) {
-        assert.throws(() => parse(argv), (e: Error) => e instanceof FlagError && e.message.startsWith(`${flag} is not valid UTF-8`), argv.join(" "));
+        assert.throws(() => parse(argv), (e: Error) => e instanceof FlagError && e.message.startsWith(`${flag} is not valid UTF-8: "bad${FFFD}.json" (Node decodes`), argv.join(" "));
       }
     }
   });
@@ -158,5 +162,29 @@ describe("path flags that are not UTF-8", () => {
   it("accepts U+FFFD in a value that is not a path, and a UTF-8 path", () => {
     assert.equal(parseGuestToolsFlags(["--build-id", `x${FFFD}`], {}).buildId, `x${FFFD}`);
     assert.equal(parseGuestToolsFlags(["--spec", "spéc.json"], {}).spec, "spéc.json");
+  });
+
+  it("decides exactly from the raw bytes when they are known: \\xFF refused, a real U+FFFD accepted", () => {
+    const ff = Buffer.concat([Buffer.from([0xff]), Buffer.from(".json")]);
+    const real = Buffer.from(`${FFFD}.json`);
+    for (const [argv, raw] of [
+      [["--spec", `${FFFD}.json`], [Buffer.from("--spec"), ff]],
+      [[`--spec=${FFFD}.json`], [Buffer.concat([Buffer.from("--spec="), ff])]],
+    ] as Array<[string[], Buffer[]]>) {
+      assert.throws(() => parseFlags(argv, GUEST_TOOLS_FLAGS, raw), /--spec is not valid UTF-8: "\\xFF\.json"; rename/);
+    }
+    assert.equal(parseFlags(["--spec", `${FFFD}.json`], GUEST_TOOLS_FLAGS, [Buffer.from("--spec"), real]).get("spec"), `${FFFD}.json`);
+  });
+
+  it("reads the raw bytes from /proc/self/cmdline only while it still holds this process's arguments", () => {
+    const dir = tempDir();
+    const intact = path.join(dir, "cmdline-intact");
+    writeFileSync(intact, Buffer.concat([Buffer.from("node\0gulp.js\0guest-tools\0--spec\0"), Buffer.from([0xff]), Buffer.from(".json\0")]));
+    const raw = rawArgv(["guest-tools", "--spec", `${FFFD}.json`], intact);
+    assert.deepEqual(raw?.map((b) => b.toString("latin1")), ["guest-tools", "--spec", "\xff.json"]);
+    // What Liftoff's process.title leaves: one string, padded with NULs.
+    const titled = path.join(dir, "cmdline-titled");
+    writeFileSync(titled, Buffer.concat([Buffer.from(`gulp guest-tools --spec ${FFFD}.json`), Buffer.alloc(20)]));
+    assert.equal(rawArgv(["guest-tools", "--spec", `${FFFD}.json`], titled), undefined);
   });
 });

@@ -5,7 +5,7 @@
  * plugin fails the stream itself.
  */
 import type { Transform } from "node:stream";
-import log from "fancy-log";
+import log from "gulplog";
 import type { SigningPolicy } from "../manifest/document.js";
 import { collectThenFinish } from "../shared/barrier.js";
 import { userError } from "../shared/errors.js";
@@ -34,7 +34,7 @@ export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transfo
       signingPolicy,
       certsOutsideTest: options.certsOutsideTest ?? "refuse",
     });
-    for (const note of result.notes) log(note);
+    for (const note of result.notes) log.info(note);
     const report = new ProblemReport();
     for (const problem of result.errors) report.error(problem);
     for (const [path, reason] of result.dropped) report.skipped.push({ path, reason });

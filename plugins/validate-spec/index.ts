@@ -13,7 +13,7 @@
  */
 import path from "node:path";
 import type { Transform } from "node:stream";
-import log from "fancy-log";
+import log from "gulplog";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
 import { materialize, readAllContents } from "../shared/contents.js";

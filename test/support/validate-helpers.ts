@@ -1,5 +1,7 @@
 /** Helpers for the spec / payload-policy / driver-validation tests: real trees in temp dirs. */
+import type { EventEmitter } from "node:events";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import log from "gulplog";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import type Vinyl from "vinyl";
@@ -101,10 +103,13 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
 
 export const relPaths = (files: Vinyl[]) => files.map((f) => f.relative.split(path.sep).join("/"));
 
-/** Run fn while capturing what is written to stderr (where fancy-log prints warnings). */
+/** Run fn while capturing what is written to stderr and what the plugins log through gulplog. */
 export async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; stderr: string }> {
   const original = process.stderr.write;
   let text = "";
+  const levels = ["info", "warn", "error"] as const;
+  const listeners = levels.map((level) => [level, (msg: unknown) => (text += `${String(msg)}\n`)] as const);
+  for (const [level, fn] of listeners) (log as unknown as EventEmitter).on(level, fn);
   process.stderr.write = ((chunk: string | Uint8Array) => {
     text += String(chunk);
     return true;
@@ -113,5 +118,6 @@ export async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: 
     return { result: await fn(), stderr: text };
   } finally {
     process.stderr.write = original;
+    for (const [level, fn] of listeners) (log as unknown as EventEmitter).off(level, fn);
   }
 }
