@@ -10,7 +10,9 @@
  * - A failed rebuild is logged as the one-shot build reports it and the watch goes on; the out
  *   dir keeps the last good media (atomicDest renames only complete outputs).
  * - Ctrl-C (SIGINT) or SIGTERM aborts a running build (its temp files are removed), closes the
- *   watcher and ends the task (exit 0); a second Ctrl-C exits at once (130).
+ *   watcher and ends the task; once gulp has printed its last line, the process ends by that same
+ *   signal (status 130 / 143, as any interrupted command, and as npx reports it anyway). A second
+ *   Ctrl-C exits at once (130).
  *
  * Files are watched with gulp.watch (chokidar): whole folders, filtered by a path predicate.
  * Single files (spec, contract) are watched through their folder, since chokidar loses a lone
@@ -242,8 +244,11 @@ export interface WatchOptions extends Omit<GuestToolsMediaOptions, "cache" | "si
 /** gulp-cli prints gulplog lines as --silent and --log-level allow. */
 const gulpLogger: WatchLogger = { info: (l) => log.info(l), warn: (l) => log.warn(l), error: (l) => log.error(l) };
 
-/** Build, then rebuild on every change until stopped. Resolves once stopped and cleaned up. */
-export async function watchGuestTools(options: WatchOptions): Promise<void> {
+/**
+ * Build, then rebuild on every change until stopped. Resolves once stopped and cleaned up, with
+ * what stopped it: the signal's name, or "stop" (options.stop).
+ */
+export async function watchGuestTools(options: WatchOptions): Promise<string> {
   const cwd = options.cwd ?? process.cwd();
   const logger = options.logger ?? gulpLogger;
   const info = (line: string) => {
@@ -345,6 +350,7 @@ export async function watchGuestTools(options: WatchOptions): Promise<void> {
     if (options.stop?.aborted) stopNow("stop");
   });
 
+  let reason = "stop";
   try {
     // Watch before the first build, so an edit made while it runs queues a rebuild.
     const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
@@ -358,7 +364,7 @@ export async function watchGuestTools(options: WatchOptions): Promise<void> {
         options.onReady?.();
       }
     }
-    const reason = await stopped;
+    reason = await stopped;
     if (reason !== "stop") info(`${reason}: stopping`);
   } finally {
     await loop.stop();
@@ -367,6 +373,7 @@ export async function watchGuestTools(options: WatchOptions): Promise<void> {
     process.off("SIGTERM", onSignal);
   }
   info("stopped watching");
+  return reason;
 }
 
 export const watch: TaskFunction = reportingErrors(async () => {
@@ -377,7 +384,12 @@ export const watch: TaskFunction = reportingErrors(async () => {
     if (err instanceof FlagError) throw userError("watch", err.message);
     throw err;
   }
-  await watchGuestTools({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }), handleSignals: true });
+  const reason = await watchGuestTools({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }), handleSignals: true });
+  if (reason === "SIGINT" || reason === "SIGTERM") {
+    // Die of the signal once gulp-cli has printed "Finished 'watch'" and nothing is left to run
+    // (stdout and stderr are synchronous on Linux, so every line is out), with no handler left.
+    process.once("beforeExit", () => process.kill(process.pid, reason));
+  }
 });
 watch.displayName = "watch";
 watch.description = "Build like guest-tools, then rebuild incrementally whenever the guest-tools dir, the drivers dir, the spec or the device contract change (Ctrl-C stops)";
