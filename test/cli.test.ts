@@ -129,4 +129,21 @@ describe("the gulp command line", function () {
     assert.match(r.stdout + r.stderr, /--spec is not valid UTF-8/);
     assert.ok(!existsSync(out), "nothing written");
   });
+
+  it(".gulp.js keeps the young generation small in-process (no respawn needed for it)", () => {
+    // Short-lived objects that survive a scavenge or two, like a build's read buffers.
+    const workload = `const v8 = await import("node:v8"); let max = 0; const ring = new Array(2000);
+      for (let i = 0; i < 300000; i++) { ring[i % 2000] = { a: new Array(50).fill(i) };
+        if (i % 1000 === 0) max = Math.max(max, v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size); }
+      console.log(max);`;
+    const newSpace = (prelude: string) => {
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", prelude + workload], { cwd: REPO, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return Number(r.stdout.trim()) / 1048576;
+    };
+    const plain = newSpace("");
+    const configured = newSpace(`await import(${JSON.stringify(path.join(REPO, ".gulp.js"))});`);
+    assert.ok(plain >= 8, `without .gulp.js the new space grows (${plain} MiB)`);
+    assert.ok(configured <= 4, `with .gulp.js it stays small (${configured} MiB)`);
+  });
 });
