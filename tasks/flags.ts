@@ -55,8 +55,9 @@ export function gulpCliOptions(): GulpCliOption[] {
   for (const [name, o] of Object.entries(table)) {
     const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
     const value = o.type === "string" || o.type === "number" || o.type === "array" ? "required" : o.type === undefined && !o.count ? "optional" : "none";
-    const names = [name, ...aliases.filter((a) => a.length > 1)];
-    // yargs also accepts --no-<name> for every switch.
+    const long = [name, ...aliases.filter((a) => a.length > 1)];
+    // yargs also accepts the camelCase spelling (--tasksDepth), and --no-<name> for every switch.
+    const names = [...long, ...long.filter((n) => n.includes("-")).map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()))];
     if (value === "none") for (const n of [...names]) if (!n.startsWith("no-") && !table[`no-${n}`]) names.push(`no-${n}`);
     options.push({ names, shorts: aliases.filter((a) => a.length === 1), value });
   }

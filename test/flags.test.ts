@@ -10,12 +10,21 @@ import { cleanupTempDirs, tempDir } from "./support/fixtures.js";
  * gulp-cli's own option table (its yargs options), read here independently of tasks/flags.ts, so
  * an option a gulp-cli upgrade adds is covered by the tests below without editing them.
  */
+const fromGulpCli = createRequire(createRequire(createRequire(import.meta.url).resolve("gulp")).resolve("gulp-cli"));
+const gulpCliTable = fromGulpCli("./lib/shared/options/cli-options.js") as Record<string, { alias?: string | string[]; type?: string }>;
+
+/** What gulp-cli's own yargs makes of argv. */
+function gulpCliParse(argv: string[]): { _: unknown[]; [k: string]: unknown } {
+  const yargs = fromGulpCli("yargs") as (a: string[]) => { help(b: boolean): any };
+  return yargs(argv).help(false).version(false).exitProcess(false).options(gulpCliTable).parse();
+}
+
 function gulpCliSpellings(): Array<{ option: string; words: string[][] }> {
-  const fromGulp = createRequire(createRequire(import.meta.url).resolve("gulp"));
-  const table = fromGulp("gulp-cli/lib/shared/options/cli-options.js") as Record<string, { alias?: string | string[]; type?: string }>;
+  const table = gulpCliTable;
   return Object.entries(table).map(([option, o]) => {
     const aliases = o.alias === undefined ? [] : ([] as string[]).concat(o.alias);
-    const spellings = [option, ...aliases].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
+    const camel = [option, ...aliases].filter((n) => n.includes("-")).map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
+    const spellings = [option, ...aliases, ...camel].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
     const takesValue = o.type === "string" || o.type === "number";
     const words = spellings.flatMap((w) =>
       takesValue ? [[w, "3"], ...(w.startsWith("--") ? [[`${w}=3`]] : [])] : [[w], ...(w.startsWith("--") && !w.startsWith("--no-") && o.type === "boolean" ? [[`--no-${w.slice(2)}`]] : [])],
@@ -99,6 +108,10 @@ describe("guest-tools flags", () => {
         for (const argv of [["guest-tools", ...w, "--out-dir", "X"], ["guest-tools", "--out-dir", "X", ...w], ["guest-tools", "--out-dir=X", ...w, "--quiet"]]) {
           const f = parseGuestToolsFlags(argv, {});
           assert.equal(f.outDir, "X", `${option}: ${argv.join(" ")}`);
+          // gulp-cli's own parser reads the same words the same way (the oracle for the arity).
+          const seen = gulpCliParse(argv);
+          assert.equal(seen["out-dir"], "X", `gulp-cli: ${argv.join(" ")}`);
+          assert.deepEqual(seen._, ["guest-tools"], `gulp-cli positionals: ${argv.join(" ")}`);
         }
       }
     }
