@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { FlagError, GUEST_TOOLS_FLAGS, parseFlags, parseGuestToolsFlags, parseIsoFlags, parseIsoLsFlags, rawArgv } from "../tasks/flags.js";
+import { DIFF_FLAGS, VERIFY_FLAGS } from "../tasks/release.js";
 import { parseVirtioWinFlags } from "../tasks/virtio-win.js";
 import { cleanupTempDirs, tempDir } from "./support/fixtures.js";
 
@@ -162,6 +163,8 @@ describe("path flags that are not UTF-8", () => {
     ["--out-iso", (a) => parseIsoFlags(a, {}), ["--in-dir", "d", "--volume-id", "V"]],
     ["--iso", (a) => parseIsoLsFlags(a), []],
     ["--virtio-win-iso", (a) => parseVirtioWinFlags(a, {}), []],
+    ...(["--iso", "--zip", "--manifest"] as const).map((f) => [f, (a: string[]) => parseFlags(a, VERIFY_FLAGS), []] as [string, (argv: string[]) => unknown, string[]]),
+    ...(["--from", "--to"] as const).map((f) => [f, (a: string[]) => parseFlags(a, DIFF_FLAGS), []] as [string, (argv: string[]) => unknown, string[]]),
   ];
 
   it("refuses a U+FFFD (what Node makes of a byte that is not UTF-8) in every path flag, in both forms", () => {
