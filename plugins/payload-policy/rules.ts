@@ -6,7 +6,7 @@
  */
 import { asciiLower, asciiUpper, compareCodePoints, parentDirs } from "../shared/paths.js";
 import { fileExtension, foldCase } from "../validate-spec/names.js";
-import { compileRustRegex } from "../validate-spec/rust-regex.js";
+import { compileRustRegex, type RustRegex } from "../validate-spec/rust-regex.js";
 import type { DriverSpec } from "../validate-spec/spec.js";
 
 /** Extensions of private-key material: refused anywhere, even in hidden folders. */
@@ -29,8 +29,8 @@ export const OS_METADATA_NAMES: ReadonlySet<string> = new Set(["thumbs.db", "eht
 export interface Allowlist {
   /** Lowercased extensions without dots. */
   extensions: Set<string>;
-  /** Matched (unanchored, case-insensitive) against the driver-relative path. */
-  patterns: RegExp[];
+  /** Matched (unanchored, case-insensitive, in linear time) against the driver-relative path. */
+  patterns: RustRegex[];
 }
 
 /** Compile a driver's `allow_extensions` / `allow_path_regexes`. Patterns are validated by loadSpec. */

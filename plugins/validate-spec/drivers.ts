@@ -15,7 +15,7 @@ import {
   pciBaseHardwareId,
 } from "./inf.js";
 import { foldCase, hasAeroGpuAlias } from "./names.js";
-import { compileRustRegex, rustRegexEscape } from "./rust-regex.js";
+import { compileRustRegex, rustRegexEscape, type RustRegex } from "./rust-regex.js";
 import type { DriverSpec, PackagingSpec } from "./spec.js";
 
 export const ARCHES = ["x86", "amd64"] as const;
@@ -363,7 +363,7 @@ function checkDriverDir(
   }
   if (infs.size) {
     for (const pattern of patterns) {
-      let re: RegExp;
+      let re: RustRegex;
       try {
         re = compileRustRegex(pattern, { caseInsensitive: true });
       } catch (err) {

@@ -29,7 +29,16 @@ import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
 
 export { loadSpec, loadSpecFile, isLoadedSpec, type PackagingSpec, type DriverSpec, type LoadSpecOptions } from "./spec.js";
 export { packagingSpecSchema } from "./schema.js";
-export { compileRustRegex, translateRustRegex, rustRegexEscape, RustRegexError, type RustRegexOptions } from "./rust-regex.js";
+export {
+  compileRustRegex,
+  translateRustRegex,
+  rustRegexEscape,
+  RustRegex,
+  RustRegexError,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_NESTING,
+  type RustRegexOptions,
+} from "./rust-regex.js";
 export {
   decodeInfText,
   parseInf,
@@ -41,6 +50,7 @@ export {
   missingInfReferences,
   pciBaseHardwareId,
   type ParsedInf,
+  type LineMatcher,
   type InfSection,
   type InfReferences,
   type MissingReference,

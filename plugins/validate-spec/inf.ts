@@ -200,11 +200,37 @@ export function infsDeclareService(texts: Iterable<string>, service: string): bo
   return false;
 }
 
+/** Anything with an unanchored `test`: a compiled spec pattern (compileRustRegex) or a RegExp. */
+export interface LineMatcher {
+  test(line: string): boolean;
+}
+
+// Every spec pattern of a driver is matched against the same INFs: split each INF once. Small
+// (a driver's INFs), so a build never keeps more than a few MiB of lines alive.
+const linesCache = new Map<string, string[]>();
+let linesCacheChars = 0;
+const LINES_CACHE_CHARS = 16 * 1024 * 1024;
+
+function cachedContentLines(text: string): string[] {
+  let lines = linesCache.get(text);
+  if (lines) return lines;
+  lines = infContentLines(text);
+  if (text.length <= LINES_CACHE_CHARS) {
+    if (linesCacheChars + text.length > LINES_CACHE_CHARS || linesCache.size >= 64) {
+      linesCache.clear();
+      linesCacheChars = 0;
+    }
+    linesCache.set(text, lines);
+    linesCacheChars += text.length;
+  }
+  return lines;
+}
+
 /** True when `pattern` matches some non-comment line of some INF (comment-only mentions never count). */
-export function infsMatchPattern(texts: Iterable<string>, pattern: RegExp): boolean {
+export function infsMatchPattern(texts: Iterable<string>, pattern: LineMatcher): boolean {
   for (const text of texts) {
-    for (const line of infContentLines(text)) {
-      pattern.lastIndex = 0;
+    for (const line of cachedContentLines(text)) {
+      if (pattern instanceof RegExp) pattern.lastIndex = 0;
       if (pattern.test(line)) return true;
     }
   }

@@ -10,6 +10,7 @@
  * Rust regex syntax) are checked by `loadSpec` in spec.ts; the descriptions mention them so an
  * editor shows them.
  */
+import { MAX_PATTERN_LENGTH, MAX_PATTERN_NESTING } from "./rust-regex.js";
 
 const stringList = (description: string) => ({
   type: "array",
@@ -18,13 +19,21 @@ const stringList = (description: string) => ({
   description,
 });
 
+/** Rust regex patterns: each at most MAX_PATTERN_LENGTH characters (said in the description too). */
+const patternList = (description: string) => ({
+  type: "array",
+  items: { type: "string", maxLength: MAX_PATTERN_LENGTH },
+  default: [],
+  description: `${description} At most ${MAX_PATTERN_LENGTH} characters per pattern, groups nested at most ${MAX_PATTERN_NESTING} deep; matched in linear time.`,
+});
+
 const devicesCmdVar = (description: string) => ({
   type: ["string", "null"],
   default: null,
   description,
 });
 
-const hardwareIds = stringList(
+const hardwareIds = patternList(
   "Rust regex patterns (regex crate syntax, matched case-insensitively, unanchored). Each must match at " +
     "least one non-comment line of a packaged INF of this driver, for every arch. Write a literal " +
     "backslash as \\\\ in the regex, i.e. \"PCI\\\\\\\\VEN_1AF4&DEV_1042\" in JSON.",
@@ -112,7 +121,7 @@ export const packagingSpecSchema = {
           "Extensions (e.g. \"pdb\" or \".map\") of build artifacts that are normally left out of driver " +
             "directories but should be packaged for this driver.",
         ),
-        allow_path_regexes: stringList(
+        allow_path_regexes: patternList(
           "Rust regex patterns (case-insensitive, unanchored) matched against the driver-relative path " +
             "(e.g. \"symbols/.*\\\\.pdb$\") of build artifacts that should be packaged for this driver.",
         ),
