@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants as fsConstants, cpSync, existsSync, openSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildGuestToolsMedia, type GuestToolsMediaOptions } from "../plugins/guest-tools-media/index.js";
 import type { ProgressSink } from "../plugins/shared/progress.js";
@@ -44,6 +44,10 @@ interface Case {
   inProcessOnly?: boolean;
   /** Skip with this reason when it returns a string. */
   skip?: () => string | undefined;
+  /** A shorter timeout, for cases that would hang without the fix. */
+  timeout?: number;
+  /** Undo what could keep the process alive (e.g. a reader blocked on a FIFO). */
+  cleanup?: (ctx: Ctx) => void;
 }
 
 const rm = (p: string) => rmSync(p, { recursive: true, force: true });
@@ -89,7 +93,7 @@ const CASES: Case[] = [
 
   // Unreadable: a directory where a file is expected, chmod 000 (non-root only)
   { name: "setup.cmd is a directory", setup: (c) => (rm(path.join(c.guestTools, "setup.cmd")), write(path.join(c.guestTools, "setup.cmd/x"), "x")), expect: /setup\.cmd/ },
-  { name: "the spec is a directory", setup: (c) => (rm(c.spec), mkdirSync(c.spec)), expect: /packaging spec not found or unreadable: .*spec\.json/ },
+  { name: "the spec is a directory", setup: (c) => (rm(c.spec), mkdirSync(c.spec)), expect: /packaging spec .*spec\.json is a directory, not a regular file \(--spec\)/ },
   {
     name: "an INF is a directory",
     setup: (c) => {
@@ -189,6 +193,82 @@ const CASES: Case[] = [
   },
 ];
 
+// Loaded documents (issue 13 item 3): each must be a regular file within its size cap, refused
+// before it is read, never blocking on open. A FIFO case would hang forever without the fix, so
+// those cases have a short timeout and unblock a stuck reader afterwards.
+const mkfifo = (p: string) => {
+  rm(p);
+  const r = spawnSync("mkfifo", [p]);
+  assert.equal(r.status, 0, `mkfifo ${p}: ${r.stderr}`);
+};
+/** Open a FIFO for writing without blocking and close it: a reader stuck in open() gets EOF. */
+const releaseFifo = (p: string) => {
+  try {
+    closeSync(openSync(p, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+  } catch {
+    /* no reader waiting */
+  }
+};
+const contractFlag = (c: Ctx, file: string) => {
+  c.options.windowsDeviceContract = file;
+  c.flags.push("--windows-device-contract", file);
+};
+const DOCUMENT_CASES: Case[] = [
+  {
+    name: "the spec is a FIFO",
+    setup: (c) => mkfifo(c.spec),
+    expect: /packaging spec .*spec\.json is a FIFO, not a regular file \(--spec\)/,
+    gulp: true,
+    timeout: 60_000,
+    cleanup: (c) => releaseFifo(c.spec),
+  },
+  {
+    name: "the device contract named by the flag is a FIFO",
+    setup: (c) => {
+      mkfifo(path.join(c.root, "contract.json"));
+      contractFlag(c, path.join(c.root, "contract.json"));
+    },
+    expect: /windows device contract .*contract\.json is a FIFO, not a regular file \(--windows-device-contract\)/,
+    gulp: true,
+    timeout: 60_000,
+    cleanup: (c) => releaseFifo(path.join(c.root, "contract.json")),
+  },
+  { name: "the spec is /dev/zero", setup: (c) => (c.spec = "/dev/zero"), expect: /packaging spec \/dev\/zero is a character device, not a regular file \(--spec\)/, gulp: true, timeout: 60_000 },
+  {
+    name: "the device contract is /dev/zero",
+    setup: (c) => contractFlag(c, "/dev/zero"),
+    expect: /windows device contract \/dev\/zero is a character device, not a regular file \(--windows-device-contract\)/,
+    timeout: 60_000,
+  },
+  {
+    name: "the spec is over 4 MiB (whitespace padding)",
+    setup: (c) => write(c.spec, `${" ".repeat(5 * 1024 * 1024)}${specText(c)}`),
+    expect: /packaging spec .*spec\.json is 5\.0 MiB, over the 4 MiB limit for a packaging spec \(--spec\)/,
+  },
+  {
+    name: "config/devices.cmd is 3 MiB (sparse)",
+    setup: (c) => truncateSync(path.join(c.guestTools, "config/devices.cmd"), 3 * 1024 * 1024),
+    expect: /config\/devices\.cmd is 3\.0 MiB, over the 1 MiB limit for devices\.cmd/,
+    gulp: true,
+  },
+  {
+    name: "an INF is 17 MiB (sparse)",
+    setup: (c) => truncateSync(path.join(c.drivers, "amd64/virtio-net/aero_virtio_net.inf"), 17 * 1024 * 1024),
+    expect: /INF drivers\/amd64\/virtio-net\/aero_virtio_net\.inf is 17\.0 MiB, over the 16 MiB limit for an INF/,
+  },
+  {
+    name: "a certificate is 2 MiB",
+    setup: (c) => write(path.join(c.guestTools, "certs/aero-test-signing.cer"), Buffer.alloc(2 * 1024 * 1024, 0x30)),
+    expect: /certificate certs\/aero-test-signing\.cer is 2\.0 MiB, over the 1 MiB limit for a certificate/,
+  },
+  {
+    name: "a spec pattern of 5,000 characters",
+    setup: (c) => write(c.spec, specText(c).replace(/"PCI[^"]*DEV_1041[^"]*"/, `"${"a".repeat(5000)}"`)),
+    expect: /expected_hardware_ids\/\d+: must NOT have more than 4096 characters/,
+  },
+];
+CASES.push(...DOCUMENT_CASES);
+
 const digest = (b: Buffer | string) => createHash("sha256").update(b).digest("hex").slice(0, 16);
 
 /** What a path holds, compactly: a dir's files and their hashes, a file's hash, or nothing. */
@@ -229,10 +309,13 @@ describe("bad inputs: a clear error, a failure, the out dir as it was", function
     it(`${bad.name}${bad.gulp ? " (also a real gulp run)" : ""}`, async function () {
       const reason = bad.skip?.();
       if (reason) this.skip();
+      if (bad.timeout) this.timeout(bad.timeout);
       const ctx = freshCtx();
       bad.setup(ctx);
       const watched = ctx.out;
       const before = state(watched);
+      // A build stuck on the input is released shortly before the timeout, so the test fails instead of hanging the run.
+      const release = bad.cleanup && bad.timeout ? setTimeout(() => bad.cleanup!(ctx), bad.timeout - 5000) : undefined;
       try {
         await assert.rejects(
           buildGuestToolsMedia({ driversDir: ctx.drivers, guestToolsDir: ctx.guestTools, spec: ctx.spec, outDir: ctx.out, cwd: ctx.root, ...ctx.options }),
@@ -252,6 +335,8 @@ describe("bad inputs: a clear error, a failure, the out dir as it was", function
           assert.equal(state(watched), before, "the out dir changed (gulp)");
         }
       } finally {
+        clearTimeout(release);
+        bad.cleanup?.(ctx);
         if (!isRoot()) chmodSync(path.join(ctx.drivers, "amd64/virtio-net/aero_virtio_net.sys"), 0o644);
       }
     });

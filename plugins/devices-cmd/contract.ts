@@ -10,8 +10,8 @@
  * The bytes are read and parsed once: the canonical hash recorded in the manifest is computed
  * from the same parse (the Rust tool reads the file twice, and fails to hash a BOM file, §12).
  */
-import { readFile } from "node:fs/promises";
 import { JsonSyntaxError, parseJsonDocument, sha256OfCanonical, type JsonEntry, type JsonValue } from "../shared/canonical-json.js";
+import { isDocumentRefusal, readDocument } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import type { PluginError } from "../shared/errors.js";
 import { asciiLower, asciiUpper } from "../shared/paths.js";
@@ -105,9 +105,10 @@ export function loadDeviceContract(input: Buffer | string, options: LoadDeviceCo
 export async function readDeviceContract(path: string): Promise<DeviceContract> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readDocument("contract", path);
   } catch (err) {
-    throw userError(PLUGIN_NAME, `cannot read windows device contract ${path}: ${(err as Error).message}`, path);
+    if (isDocumentRefusal(err)) throw userError(PLUGIN_NAME, (err as Error).message, path);
+    throw userError(PLUGIN_NAME, `cannot read windows device contract ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
   }
   return loadDeviceContract(bytes, { path });
 }

@@ -15,7 +15,7 @@ import { Stats } from "node:fs";
 import { join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import Vinyl from "vinyl";
-import { readAllContents } from "../shared/contents.js";
+import { readDocumentFile } from "../shared/documents.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { asciiLower, packagePath } from "../shared/paths.js";
 import { loadDeviceContract, PLUGIN_NAME, readDeviceContract, type DeviceContract } from "./contract.js";
@@ -96,7 +96,7 @@ export function devicesCmd(contract: DeviceContract | string | Buffer, options: 
         const exact = rel === DEVICES_CMD_PATH;
         // Null or symlink entries have no bytes to merge; they are dropped all the same.
         if (file.isBuffer() || file.isStream()) {
-          const bytes = await readAllContents(file);
+          const bytes = await readDocumentFile("devicesCmd", file, rel);
           if (!replaced || (exact && !replaced.exact)) replaced = { bytes, exact };
         }
         return undefined;

@@ -8,10 +8,12 @@ import type { Transform } from "node:stream";
 import log from "gulplog";
 import type { SigningPolicy } from "../manifest/document.js";
 import { collectThenFinish } from "../shared/barrier.js";
+import { contentSize } from "../shared/contents.js";
+import { checkDocumentSize } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
 import { ProblemReport } from "../shared/report.js";
-import { checkGuestToolsLayout } from "./rules.js";
+import { certsFileRole, checkGuestToolsLayout } from "./rules.js";
 
 export { checkGuestToolsLayout, certsFileRole, isCertificate, REQUIRED_FILES } from "./rules.js";
 
@@ -37,6 +39,16 @@ export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transfo
     for (const note of result.notes) log.info(note);
     const report = new ProblemReport();
     for (const problem of result.errors) report.error(problem);
+    // setup.cmd imports every certificate it ships: one too big to be a certificate is a mistake.
+    for (const file of files) {
+      const p = packagePath(file);
+      if (file.isDirectory() || file.isNull() || !p.startsWith("certs/") || certsFileRole(p.slice("certs/".length)) !== "certificate") continue;
+      try {
+        checkDocumentSize("certificate", contentSize(file), p);
+      } catch (err) {
+        report.error({ rule: "certificate-too-large", group: "guest tools", path: p, message: (err as Error).message, hint: "certs/ holds the test-signing certificate (.cer, .crt or .p7b), a few KiB" });
+      }
+    }
     for (const [path, reason] of result.dropped) report.skipped.push({ path, reason });
     if (options.report) options.report.absorb(report);
     else if (!report.ok) throw userError(PLUGIN, report.formatErrors());

@@ -3,7 +3,6 @@
  * same behaviour: guestToolsSrc → normalizeArch → payloadPolicy → devicesCmd (when a contract is
  * used) → guestToolsLayout → validateSpec → manifest → mediaImages → atomicDest.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -19,6 +18,7 @@ import { MEDIA_NAMES, mediaImages } from "../media-images/index.js";
 import { normalizeArch } from "../normalize-arch/index.js";
 import { payloadPolicy } from "../payload-policy/index.js";
 import { canonicalJsonSha256 } from "../shared/canonical-json.js";
+import { readDocument } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
@@ -102,19 +102,20 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
   const specPath = path.resolve(cwd, options.spec);
   let specBytes: Buffer;
   try {
-    specBytes = await readFile(specPath);
-  } catch {
-    throw userError(PLUGIN, `packaging spec not found or unreadable: ${options.spec} (--spec)`);
+    specBytes = await readDocument("spec", specPath, { label: options.spec, flag: "--spec" });
+  } catch (err) {
+    throw userError(PLUGIN, (err as Error).message);
   }
   const spec = loadSpec(specBytes, { path: options.spec });
   const contractPath = deviceContractPath(options);
   let contract: Prepared["contract"];
   if (contractPath !== undefined) {
     let bytes: Buffer;
+    const flag = options.windowsDeviceContract !== undefined ? "--windows-device-contract" : "found from --guest-tools-dir; --windows-device-contract overrides";
     try {
-      bytes = await readFile(contractPath);
-    } catch {
-      throw userError(PLUGIN, `windows device contract not found or unreadable: ${contractPath} (--windows-device-contract)`);
+      bytes = await readDocument("contract", contractPath, { flag });
+    } catch (err) {
+      throw userError(PLUGIN, (err as Error).message);
     }
     // Loaded once: the same bytes are validated, hashed and used to generate devices.cmd.
     const loaded = loadDeviceContract(bytes, { path: contractPath });

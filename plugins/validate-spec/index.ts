@@ -16,9 +16,9 @@ import type { Transform } from "node:stream";
 import log from "gulplog";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
-import { materialize, readAllContents } from "../shared/contents.js";
 import { checkMediaPaths, type MediaPathProblem } from "../iso-writer/names.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
+import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal, readDocumentFile } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
@@ -67,8 +67,6 @@ export {
 export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
 
 const PLUGIN = "validateSpec";
-/** INF files are small; anything larger than this is not an INF worth parsing. */
-const MAX_INF_BYTES = 64 * 1024 * 1024;
 
 export interface ValidateSpecOptions {
   /**
@@ -114,15 +112,15 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
       const parsed = parseDriverPath(p);
       if (parsed && parsed.rel && matchSpecDriver(spec, parsed.dir)) {
         try {
-          await materialize(file); // a one-shot stream must stay readable for later plugins
-          entry.infText = decodeInfText(await readAllContents(file, MAX_INF_BYTES));
+          // Bounded, and a one-shot stream is kept as the Buffer read, readable for later plugins.
+          entry.infText = decodeInfText(await readDocumentFile("inf", file, p));
         } catch (err) {
           report.error({
             rule: "inf-unreadable",
             group: "drivers",
             path: p,
-            message: `cannot read INF ${p}: ${(err as Error).message}`,
-            hint: "make sure the file is readable and not larger than 64 MiB",
+            message: isDocumentRefusal(err) ? (err as Error).message : `cannot read INF ${p}: ${(err as Error).message}`,
+            hint: `make sure the file is a readable INF of at most ${formatSize(DOCUMENT_LIMITS.inf.bytes, true)}`,
           });
         }
       }
@@ -224,8 +222,7 @@ async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, s
     for (const [k, v] of parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd))) vars.set(k, v);
   }
   if (!file.isNull() && !file.isDirectory()) {
-    await materialize(file);
-    for (const [k, v] of parseDevicesCmdVars(decode(await readAllContents(file)))) vars.set(k, v);
+    for (const [k, v] of parseDevicesCmdVars(decode(await readDocumentFile("devicesCmd", file, packagePath(file))))) vars.set(k, v);
   }
   return vars;
 }

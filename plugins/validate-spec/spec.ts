@@ -4,8 +4,8 @@
  * duplicate keys, driver name rules, case-insensitive duplicate drivers, Rust regex syntax.
  * Every problem is reported at once, each with the JSON pointer it is about.
  */
-import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { readDocumentSync } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { rustTrim } from "../devices-cmd/parse.js";
 import { asciiLower } from "../shared/paths.js";
@@ -63,14 +63,13 @@ interface SpecProblem {
   message: string;
 }
 
-/** Read and load a spec file. */
+/** Read and load a spec file (a regular file of at most 4 MiB: see shared/documents.ts). */
 export function loadSpecFile(file: string): PackagingSpec {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readDocumentSync("spec", file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw userError(PLUGIN, `packaging spec not found or unreadable: ${file} (${code})`, file);
+    throw userError(PLUGIN, (err as Error).message, file);
   }
   return loadSpec(bytes, { path: file });
 }
