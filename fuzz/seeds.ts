@@ -130,6 +130,11 @@ async function main(): Promise<void> {
   }
   put("spec", "legacy-required-drivers.json", '{"required_drivers":[{"name":"viostor","expected_hardware_ids":["PCI\\\\\\\\VEN_1AF4&DEV_1001"]}]}');
 
+  // Spec patterns: the first line is the pattern, the rest are lines to match.
+  put("spec-pattern", "hardware-id.txt", "PCI\\\\VEN_1AF4\\&DEV_10(4|5)[12]\n%D% = I, PCI\\VEN_1AF4&DEV_1041&REV_01\nPCI\\VEN_8086&DEV_100E\n");
+  put("spec-pattern", "nested-repetition.txt", "^(a+)+$\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n");
+  put("spec-pattern", "word-boundaries.txt", "(?i)\\bsym\\w*\\.pdb\\b\nx/Symbols.PDB\n é_sym.pdb\n");
+
   const contracts = filesIn(path.join(SHARED, "contracts"), ".json").filter((f) => !f.endsWith(".schema.json"));
   for (const file of contracts) put("contract", path.basename(file), readFileSync(file));
 
@@ -139,6 +144,15 @@ async function main(): Promise<void> {
   const [ref, sample] = cmds.map((f) => readFileSync(f));
   put("devices-cmd", "reference-twice.cmd", Buffer.concat([ref!, ref!]));
   put("devices-cmd", "sample-then-reference.cmd", Buffer.concat([sample!, ref!.subarray(0, sample!.length)]));
+
+  // Hand-made findings: specs whose patterns backtracked for minutes, overflowed V8's stack or
+  // took gigabytes to compile before matching moved to re2js and patterns were capped.
+  const specRegressions = path.join(FUZZ, "regressions/spec");
+  mkdirSync(specRegressions, { recursive: true });
+  const specWith = (patterns: string[]) => JSON.stringify({ drivers: [{ name: "t", required: true, expected_hardware_ids: patterns, allow_path_regexes: patterns }] });
+  writeFileSync(path.join(specRegressions, "backtracking-patterns.json"), specWith(["^(a+)+$", "(x+x+)+y"]));
+  writeFileSync(path.join(specRegressions, "deeply-nested-pattern.json"), specWith([`${"(".repeat(2000)}a${")".repeat(2000)}`]));
+  writeFileSync(path.join(specRegressions, "over-long-pattern.json"), specWith(["a".repeat(5000)]));
 
   // Hand-made findings (fuzz/crafted.ts), kept with the fuzzer's own.
   const regressions = path.join(FUZZ, "regressions/iso-reader");

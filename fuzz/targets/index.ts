@@ -10,6 +10,7 @@ export const TARGETS: Record<string, TargetInfo> = {
   "iso-reader": { sync: false, maxLen: 256 * 1024 },
   inf: { sync: true, maxLen: 64 * 1024 },
   spec: { sync: true, maxLen: 16 * 1024 },
+  "spec-pattern": { sync: true, maxLen: 8 * 1024 },
   "devices-cmd": { sync: true, maxLen: 16 * 1024 },
   contract: { sync: true, maxLen: 16 * 1024 },
 };
