@@ -110,8 +110,12 @@ export function isDocumentRefusal(err: unknown): boolean {
   return err instanceof DocumentError && ["EDOCUMENTTYPE", "EDOCUMENTSIZE", "EFILECHANGED"].includes(err.code);
 }
 
-function sameFile(a: Stats, b: Stats): boolean {
-  return a.dev === b.dev && a.ino === b.ino;
+/** What was opened (fstat of the handle) is what was checked by path, and passes the same checks. */
+function checkOpened(kind: DocumentKind, before: Stats, opened: Stats, label: string, flag: string | undefined): void {
+  checkStat(kind, opened, label, flag);
+  if (before.dev !== opened.dev || before.ino !== opened.ino) {
+    throw new DocumentError(`${subject(kind, label)} was replaced while it was being read; re-run the build`, label, "EFILECHANGED");
+  }
 }
 
 /** A read or open failure, phrased per kind ("packaging spec not found or unreadable: x (--spec)"). */
@@ -134,8 +138,7 @@ export async function readDocument(kind: DocumentKind, path: string, options: Do
     const handle = await open(path, OPEN_FLAGS);
     try {
       const st = await handle.stat();
-      checkStat(kind, st, label, options.flag);
-      if (!sameFile(before, st)) throw new DocumentError(`${subject(kind, label)} was replaced while it was being read; re-run the build`, label, "EFILECHANGED");
+      checkOpened(kind, before, st, label, options.flag);
       let buf: Buffer = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
       let total = 0;
       for (;;) {
@@ -164,8 +167,7 @@ export function readDocumentSync(kind: DocumentKind, path: string, options: Docu
     const fd = openSync(path, OPEN_FLAGS);
     try {
       const st = fstatSync(fd);
-      checkStat(kind, st, label, options.flag);
-      if (!sameFile(before, st)) throw new DocumentError(`${subject(kind, label)} was replaced while it was being read; re-run the build`, label, "EFILECHANGED");
+      checkOpened(kind, before, st, label, options.flag);
       let buf: Buffer = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
       let total = 0;
       for (;;) {
