@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readIsoTree } from "../plugins/iso-src/index.js";
+import { diffMediaFiles } from "../plugins/media-diff/index.js";
 import { verifyMedia } from "../plugins/verify-media/index.js";
 import { buildSample } from "./support/media.js";
 import { cleanupTempDirs, copySample, run, tempDir } from "./support/fixtures.js";
@@ -145,5 +146,15 @@ describe("verifyMedia", function () {
     run("xorriso", ["-as", "mkisofs", "-quiet", "-J", "-o", bare, tree]);
     const none = (await verifyMedia({ iso: bare })).problems;
     assert.ok(none.some((p) => p.startsWith("no manifest to verify against")), none.join("\n"));
+  });
+
+  it("refuses a FIFO or a device as an image or a side-car manifest instead of blocking on it", async function () {
+    this.timeout(10_000);
+    const fifo = path.join(tempDir(), "pipe.iso");
+    run("mkfifo", [fifo]);
+    await assert.rejects(verifyMedia({ iso: fifo }), /pipe\.iso is not a regular file/);
+    await assert.rejects(verifyMedia({ zip: "/dev/zero" }), /\/dev\/zero is not a regular file/);
+    await assert.rejects(verifyMedia({ iso, manifest: fifo }), /manifest .*pipe\.iso is a FIFO, not a regular file \(--manifest\)/);
+    await assert.rejects(diffMediaFiles(fifo, iso), /pipe\.iso is not a regular file/);
   });
 });

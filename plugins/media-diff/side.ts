@@ -2,11 +2,11 @@
  * One side of a media diff, read from an ISO, a zip (in place, every file hashed, INFs kept for
  * their DriverVer) or a manifest.json.
  */
-import { readFile } from "node:fs/promises";
+import { readDocument } from "../shared/documents.js";
 import { decodeInfText } from "../validate-spec/inf.js";
 import { infVersionInfo } from "../validate-spec/inf-version.js";
 import { parseManifestFiles } from "../verify-media/compare.js";
-import { MAX_MANIFEST_BYTES, readMedia, sniffMediaKind } from "../verify-media/read.js";
+import { readMedia, sniffMediaKind } from "../verify-media/read.js";
 import type { MediaSide } from "./diff.js";
 
 /** drivers/<arch>/<driver>/.../<name>.inf */
@@ -15,8 +15,7 @@ const DRIVER_INF = /^drivers\/([^/]+)\/([^/]+)\/(?:.*\/)?([^/]+\.inf)$/i;
 export async function loadMediaSide(file: string): Promise<MediaSide> {
   const kind = await sniffMediaKind(file);
   if (kind === "json") {
-    const bytes = await readFile(file);
-    if (bytes.length > MAX_MANIFEST_BYTES) throw new Error(`${file} is over the ${MAX_MANIFEST_BYTES >> 20} MiB limit for a manifest`);
+    const bytes = await readDocument("manifest", file);
     const manifest = parseManifestFiles(bytes, file);
     if (!manifest.document) throw Object.assign(new Error(manifest.problems.join("; ")), { code: "EBADMANIFEST" });
     return { label: file, kind: "manifest", files: manifest.files, fields: flatten(manifest.document), driverVers: undefined };

@@ -20,7 +20,8 @@ const MiB = 1024 * 1024;
  * The one table of caps. Real specs and contracts are under 20 KiB, a devices.cmd under 4 KiB, a
  * certificate (DER/PEM, or a .p7b chain) a few KiB; the largest vendor INFs (GPU drivers listing
  * thousands of devices) are a few MiB. Each cap leaves ample room above those and keeps a hostile
- * or mistaken input far from exhausting memory (parsing holds a few copies of the text).
+ * or mistaken input far from exhausting memory (parsing holds a few copies of the text). A
+ * manifest.json lists every file of the media: 128 MiB holds about a million entries.
  */
 export const DOCUMENT_LIMITS = {
   spec: { noun: "packaging spec", a: "a packaging spec", bytes: 4 * MiB },
@@ -28,6 +29,7 @@ export const DOCUMENT_LIMITS = {
   devicesCmd: { noun: "devices.cmd", a: "devices.cmd", bytes: 1 * MiB },
   inf: { noun: "INF", a: "an INF", bytes: 16 * MiB },
   certificate: { noun: "certificate", a: "a certificate", bytes: 1 * MiB },
+  manifest: { noun: "manifest", a: "a manifest", bytes: 128 * MiB },
 } as const;
 
 export type DocumentKind = keyof typeof DOCUMENT_LIMITS;

@@ -9,14 +9,14 @@
  * disk: it passes every file through and, once the stream ends, verifies the .iso/.zip/
  * manifest.json files it saw (by their paths on disk).
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
+import { readDocument } from "../shared/documents.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { compareImages, compareWithManifest, MANIFEST_NAME, parseManifestFiles } from "./compare.js";
-import { MAX_MANIFEST_BYTES, readIsoMedia, readZipMedia, type MediaListing } from "./read.js";
+import { readIsoMedia, readZipMedia, type MediaListing } from "./read.js";
 
 const PLUGIN = "verifyMedia";
 
@@ -85,9 +85,7 @@ export async function verifyMedia(options: VerifyMediaOptions): Promise<VerifyRe
 
 async function readSideCar(file: string): Promise<Buffer> {
   try {
-    const bytes = await readFile(file);
-    if (bytes.length > MAX_MANIFEST_BYTES) throw userError(PLUGIN, `${file} is over the ${MAX_MANIFEST_BYTES >> 20} MiB limit for a manifest (--manifest)`, file);
-    return bytes;
+    return await readDocument("manifest", file, { flag: "--manifest" });
   } catch (err) {
     throw asPluginError(PLUGIN, err, file);
   }

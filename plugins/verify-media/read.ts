@@ -9,15 +9,16 @@
  * becomes a problem naming it. Only an image whose directory cannot be read at all rejects.
  */
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import yauzl from "yauzl";
 import { readIsoTree, type IsoEntry } from "../iso-src/index.js";
+import { DOCUMENT_LIMITS } from "../shared/documents.js";
 import { compareCodePoints } from "../shared/paths.js";
 import type { ProgressSink } from "../shared/progress.js";
 
-/** Largest manifest.json read into memory (a 500,000-file manifest is about 60 MiB). */
-export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
+/** Largest manifest.json read into memory: the documents' cap for a manifest. */
+export const MAX_MANIFEST_BYTES = DOCUMENT_LIMITS.manifest.bytes;
 
 export interface MediaFile {
   path: string;
@@ -62,6 +63,7 @@ const CHUNK = 1024 * 1024;
 
 /** Sniff an image's kind from its first bytes (a zip starts with a local header or is empty). */
 export async function sniffMediaKind(file: string): Promise<"iso" | "zip" | "json"> {
+  await requireRegularFile(file);
   const handle = await open(file, "r");
   try {
     const head = Buffer.alloc(32774);
@@ -74,7 +76,14 @@ export async function sniffMediaKind(file: string): Promise<"iso" | "zip" | "jso
   }
 }
 
+/** An image must be a regular file: opening a FIFO would block, /dev/zero would never end. */
+async function requireRegularFile(file: string): Promise<void> {
+  const st = await stat(file);
+  if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: "ENOTREGULAR" });
+}
+
 export async function readIsoMedia(isoPath: string, options: ReadMediaOptions = {}): Promise<MediaListing> {
+  await requireRegularFile(isoPath);
   const joliet = await readIsoTree(isoPath, { tree: "auto" });
   const problems: string[] = [];
   if (joliet.tree !== "joliet") problems.push(`${isoPath}: the image has no Joliet tree (long names are lost on Windows)`);
@@ -188,6 +197,7 @@ export function mapPrimaryTree(isoPath: string, joliet: IsoEntry[], primary: Iso
 }
 
 export async function readZipMedia(zipPath: string, options: ReadMediaOptions = {}): Promise<MediaListing> {
+  await requireRegularFile(zipPath);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
       err ? reject(asZipError(zipPath, err)) : resolve(z),
