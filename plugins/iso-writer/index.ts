@@ -191,6 +191,8 @@ class ImageReader {
 const WHOLE_FILE_MAX = 2 * 1024 * 1024;
 /** How many bytes of small files may be read ahead of the writer. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/** And how many files: each read ahead holds a descriptor until it is done (ulimit -n). */
+const READ_AHEAD_FILES = 8;
 
 /**
  * Opens files in image order, reading the next small files whole while the current one is written:
@@ -207,7 +209,7 @@ function readAhead(files: PlannedFile[], byPath: Map<string, Vinyl>): (path: str
   let next = 0;
   let ahead = 0;
   const fill = () => {
-    while (next < order.length && eager(order[next]!) && ahead < READ_AHEAD_BYTES) {
+    while (next < order.length && eager(order[next]!) && ahead < READ_AHEAD_BYTES && pending.size < READ_AHEAD_FILES) {
       const p = order[next++]!;
       const read = readAllContents(byPath.get(p)!);
       read.catch(() => undefined); // observed when its turn comes
