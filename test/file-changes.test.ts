@@ -7,7 +7,7 @@
  * rename keeps size and mtime: only the identity (inode, ns mtime and ctime) tells them apart.
  */
 import assert from "node:assert/strict";
-import { closeSync, openSync, renameSync, rmSync, truncateSync, utimesSync, appendFileSync, writeFileSync, writeSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, closeSync, openSync, renameSync, rmSync, truncateSync, utimesSync, appendFileSync, writeFileSync, writeSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Writable } from "node:stream";
@@ -18,8 +18,12 @@ import { deterministicZip } from "../plugins/deterministic-zip/index.js";
 import { setReadHook } from "../plugins/shared/contents.js";
 import { treeSrc } from "../plugins/tree-src/index.js";
 import type Vinyl from "vinyl";
+import gulp from "gulp";
+import { mediaImages } from "../plugins/media-images/index.js";
+import { atomicDest } from "../plugins/atomic-dest/index.js";
 import { cleanupTempDirs, copySample, snapshotDir, tempDir } from "./support/fixtures.js";
 import { buildSample } from "./support/media.js";
+import { BuildCache } from "../plugins/build-cache/index.js";
 
 const TARGET = "tools/collect-logs.cmd";
 
@@ -139,5 +143,87 @@ describe("a file changed while it is packaged fails the build (issue 13 item 1)"
     const m = JSON.parse(readFileSync(path.join(out, "manifest.json"), "utf8")) as { files: Array<{ path: string; size: number }> };
     assert.equal(m.files.find((f) => f.path === TARGET)?.size, statSync(target).size);
     void tempDir;
+  });
+});
+
+describe("one read per file (issue 13 item 1, issue 15)", function () {
+  this.timeout(120_000);
+  after(cleanupTempDirs);
+  afterEach(() => setReadHook(undefined));
+
+  /** validateSpec reads the INFs and the variables of config/devices.cmd. */
+  const readByValidation = (file: string) => file.toLowerCase().endsWith(".inf") || file.endsWith("config/devices.cmd");
+
+  /** How often each packaged file was opened during `build`. */
+  async function opens(s: ReturnType<typeof copySample>, build: () => Promise<unknown>): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    setReadHook((p) => void counts.set(p, (counts.get(p) ?? 0) + 1));
+    await build();
+    setReadHook(undefined);
+    return new Map([...counts].map(([p, n]) => [path.relative(s.root, p), n]));
+  }
+
+  it("a build opens every payload file once for the hash, the ISO and the zip together (INFs and devices.cmd once more, for validation)", async () => {
+    const { s, out } = sample();
+    const counts = await opens(s, () => buildSample(s, out));
+    assert.ok(counts.size > 20, `only ${counts.size} files opened`);
+    for (const [file, n] of counts) assert.equal(n, readByValidation(file) ? 2 : 1, `${file} opened ${n} times`);
+  });
+
+  it("a rebuild with a BuildCache opens no unchanged payload file (only what validation reads)", async () => {
+    const { s, out } = sample();
+    const cache = new BuildCache({ racyMs: 0 });
+    await buildSample(s, out, cache);
+    const counts = await opens(s, () => buildSample(s, out, cache));
+    const opened = [...counts.keys()].filter((f) => !readByValidation(f));
+    assert.deepEqual(opened, []);
+  });
+});
+
+describe("the shared read when one image is written after the other (gulp.dest)", function () {
+  this.timeout(120_000);
+  after(cleanupTempDirs);
+  afterEach(() => setReadHook(undefined));
+
+  /** 3 files of 6 MiB (more than the bytes kept for a lagging image) and a few small ones. */
+  function staged(): string {
+    const dir = path.join(tempDir(), "staged");
+    let seed = 1;
+    const noise = (n: number) => Buffer.from(Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24)));
+    const block = noise(64 * 1024);
+    for (let i = 0; i < 3; i++) {
+      mkdirSync(path.join(dir, `big${i}`), { recursive: true });
+      writeFileSync(path.join(dir, `big${i}/data.bin`), Buffer.concat(Array.from({ length: 96 }, (_, j) => Buffer.concat([block.subarray(j * 100), block.subarray(0, j * 100)]))));
+    }
+    for (let i = 0; i < 5; i++) writeFileSync(path.join(dir, `small${i}.txt`), `small ${i}\n`);
+    return dir;
+  }
+
+  const media = (dir: string) => [treeSrc(dir), mediaImages({ sourceDateEpoch: 1700000000, manifest: { signingPolicy: "none" } })] as const;
+
+  it("writes the same bytes as atomicDest, the ISO entirely before the zip (no deadlock)", async () => {
+    const dir = staged();
+    const viaDest = path.join(tempDir(), "dest");
+    const viaAtomic = path.join(tempDir(), "atomic");
+    await pipeline(...media(dir), gulp.dest(viaDest));
+    await pipeline(...media(dir), atomicDest(viaAtomic));
+    for (const name of ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"]) {
+      assert.ok(readFileSync(path.join(viaDest, name)).equals(readFileSync(path.join(viaAtomic, name))), `${name} differs`);
+    }
+  });
+
+  it("a file changed between the shared read and a lagging image's own read of it fails the build", async () => {
+    const dir = staged();
+    const target = path.join(dir, "big0/data.bin");
+    utimesSync(target, new Date("2020-01-01T00:00:00Z"), new Date("2020-01-01T00:00:00Z"));
+    let seen = 0;
+    setReadHook((p) => {
+      if (p === target && ++seen === 2) overwriteInPlace(target); // the second open: the zip reading it again
+    });
+    await assert.rejects(pipeline(...media(dir), gulp.dest(path.join(tempDir(), "out"))), (err: Error) => {
+      assert.match(err.message, CHANGED("big0/data.bin"));
+      return true;
+    });
+    assert.equal(seen >= 2, true, `opened ${seen} times: the zip never read it again`);
   });
 });

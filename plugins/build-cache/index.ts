@@ -176,6 +176,10 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
     return hit;
   }
 
+  hasHash(key: string): boolean {
+    return this.#hashes.has(key);
+  }
+
   setHash(key: string, hash: FileHash): void {
     this.#counts.hashesComputed++;
     this.#hashes.set(key, hash);

@@ -10,7 +10,7 @@
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { contentSize, isReopenable, openContents, readAllContents } from "../shared/contents.js";
+import { contentSize, isReopenable, openContents, readAllContents, type SharedReader } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { asPluginError, userError, PluginError } from "../shared/errors.js";
@@ -40,6 +40,8 @@ export interface IsoWriterOptions {
    * metadata and the files that changed or moved (see shared/output-update.ts).
    */
   cache?: IsoWriterCache;
+  /** Where to get files' bytes first (mediaImages shares one read per file with the zip and the hash). */
+  reader?: SharedReader;
 }
 
 /** What the ISO writer needs from a BuildCache. */
@@ -58,7 +60,7 @@ interface IsoMemo {
 
 export function isoWriter(options: IsoWriterOptions = {}): Transform {
   const { date, volumeId, fileName } = checkOptions(options);
-  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache)], isRegularFile);
+  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache, options.reader)], isRegularFile);
 }
 
 function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string; fileName: string } {
@@ -85,7 +87,7 @@ function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string
 }
 
 /** Validate and plan (throwing PluginErrors), then wrap the lazy byte stream in a vinyl. */
-function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string, cache: IsoWriterCache | undefined): Vinyl {
+function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string, cache: IsoWriterCache | undefined, shared: SharedReader | undefined): Vinyl {
   if (files.length === 0) {
     throw userError(PLUGIN, `refusing to create an empty ISO (${fileName}): no files were given`);
   }
@@ -113,7 +115,7 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string,
   }
   const first = files[0]!;
   const size = layout.totalSectors * SECTOR;
-  const contents = Readable.from(new ImageReader(layout.files, byPath).guard((open) => imageChunks(layout, options, open)), {
+  const contents = Readable.from(new ImageReader(layout.files, byPath, shared).guard((open) => imageChunks(layout, options, open)), {
     objectMode: false,
     highWaterMark: OUTPUT_HIGH_WATER_MARK,
   });
@@ -129,7 +131,7 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string,
           return before !== undefined && now !== undefined && before.key === now.key && before.lba === now.lba && before.size === now.size;
         });
         // One reader for all runs: read-ahead carries on from one run's files to the next.
-        const changed = new ImageReader(runs.flatMap((r) => r.files), byPath);
+        const changed = new ImageReader(runs.flatMap((r) => r.files), byPath, shared);
         return {
           size,
           regions: (async function* () {
@@ -164,8 +166,10 @@ class ImageReader {
   constructor(
     files: PlannedFile[],
     readonly byPath: Map<string, Vinyl>,
+    shared?: SharedReader,
   ) {
-    this.#open = readAhead(files, byPath);
+    const own = readAhead(shared ? files.filter((f) => !shared.serves(byPath.get(f.path)!)) : files, byPath);
+    this.#open = shared ? (p) => shared.chunks(byPath.get(p)!) ?? own(p) : own;
   }
 
   async *guard(chunks: (open: OpenFile) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

@@ -128,13 +128,16 @@ export class FileContents extends Readable {
     return handle;
   }
 
-  /** The last look, after reading `bytesRead` bytes through `handle`: still the same file? Closes it. */
-  async closeChecked(handle: FileHandle, bytesRead: number): Promise<void> {
+  /**
+   * The last look, after reading through `handle` (all of it: `bytesRead`, checked against the
+   * size): still the same file? Closes the handle.
+   */
+  async closeChecked(handle: FileHandle, bytesRead?: number): Promise<void> {
     try {
       const st = await handle.stat({ bigint: true });
       if (st.nlink === 0n) throw changedError(this.sourcePath, "deleted");
       this.#check(identityOf(st), true);
-      if (BigInt(bytesRead) !== st.size) throw changedError(this.sourcePath, `read ${bytesRead} of its ${st.size} bytes`);
+      if (bytesRead !== undefined && BigInt(bytesRead) !== st.size) throw changedError(this.sourcePath, `read ${bytesRead} of its ${st.size} bytes`);
     } finally {
       await handle.close();
     }
@@ -256,7 +259,7 @@ export class FileContents extends Readable {
  * An I/O error that names the file: a read can fail with no path in the message ("EISDIR:
  * illegal operation on a directory, read" when the file became a folder after the listing).
  */
-function namingPath(err: unknown, path: string): Error {
+export function namingPath(err: unknown, path: string): Error {
   const e = err as NodeJS.ErrnoException;
   if (!(e instanceof Error) || typeof e.code !== "string" || e.path !== undefined || e.message.includes(path)) return e as Error;
   const named = new Error(`cannot read ${path}: ${e.message}`) as NodeJS.ErrnoException;
@@ -281,18 +284,23 @@ export class DeferredContents extends Readable {
   readonly bytes: Promise<Buffer>;
   #started = false;
 
-  constructor(bytes: Promise<Buffer>) {
+  readonly #onDemand: (() => void) | undefined;
+
+  /** `onDemand`: told when a reader starts waiting for the bytes. */
+  constructor(bytes: Promise<Buffer>, onDemand?: () => void) {
     super();
     this.bytes = bytes;
+    this.#onDemand = onDemand;
   }
 
   reopen(): DeferredContents {
-    return new DeferredContents(this.bytes);
+    return new DeferredContents(this.bytes, this.#onDemand);
   }
 
   override _read(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#onDemand?.();
     this.bytes.then(
       (buf) => {
         if (buf.length) this.push(buf);
@@ -301,6 +309,18 @@ export class DeferredContents extends Readable {
       (err: unknown) => this.destroy(err as Error),
     );
   }
+}
+
+/**
+ * Bytes read once and shared by several writers (see media-images/feed.ts): a writer given one
+ * asks it first, and reads the file itself when it answers undefined (a file it does not serve).
+ */
+export interface SharedReader {
+  serves(file: Vinyl): boolean;
+  /** The file's bytes, in order. */
+  chunks(file: Vinyl): AsyncIterable<Buffer> | undefined;
+  /** All of them in one Buffer. */
+  whole(file: Vinyl): Promise<Buffer> | undefined;
 }
 
 /** Contents that hand out a fresh stream on demand. */
