@@ -109,7 +109,13 @@ export class MediaFeed {
 
   /** The file's SHA-256 once it has been read (by whichever reader), or undefined if not served here. */
   hashOf(file: Vinyl): Promise<FileHash> | undefined {
-    return this.#fed(file)?.digest;
+    const fed = this.#fed(file);
+    if (fed && !fed.wanted) {
+      // Not expected to be needed (the cache knew it), but asked for after all: read it now.
+      fed.wanted = true;
+      this.#drive(fed).catch(() => undefined);
+    }
+    return fed?.digest;
   }
 
   /** What one image reads through. */
@@ -141,11 +147,15 @@ export class MediaFeed {
     this.#prefetching = true;
     (async () => {
       for (const fed of this.#order) {
-        if (!fed.wanted) continue;
-        while (!this.#closed && fed.error === undefined && fed.chunks.length < fed.count) await this.#readNext(fed);
+        if (fed.wanted) await this.#drive(fed);
         if (this.#closed) return;
       }
     })().catch(() => undefined); // every error is the file's, raised to its readers and the manifest
+  }
+
+  /** Read the rest of one file (its chunks kept for the images, within BUDGET). */
+  async #drive(fed: Fed): Promise<void> {
+    while (!this.#closed && fed.error === undefined && fed.chunks.length < fed.count) await this.#readNext(fed);
   }
 
   /** The images wait for the manifest, i.e. for every hash: reading on must not wait for them. */
