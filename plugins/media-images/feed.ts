@@ -30,7 +30,7 @@ const CHUNK = 1024 * 1024;
 /** Bytes of chunks kept for an image that has not taken them yet. */
 const BUDGET = 8 * 1024 * 1024;
 /** An image that has taken nothing for this long is not waited for. */
-const STALL_MS = 500;
+const STALL_MS = 1000;
 /** An image that has moved this many files past a kept chunk will not take it (it skipped the file). */
 const PASSED = 32;
 
@@ -41,6 +41,7 @@ interface Chunk {
   file: Fed;
   offset: number;
   length: number;
+  /** CRC-32 of the bytes, set when they are dropped before every image took them. */
   crc: number;
   /** The bytes while some image still needs them. */
   buf: Buffer | undefined;
@@ -56,7 +57,8 @@ interface Fed {
   chunks: Chunk[];
   handle: FileHandle | undefined;
   reading: Promise<void> | undefined;
-  hash: Hash;
+  /** Made at the first chunk, dropped at the digest: 50,000 files do not hold 50,000 hash states. */
+  hash: Hash | undefined;
   digest: Promise<FileHash>;
   settle: { resolve(h: FileHash): void; reject(e: unknown): void };
   error: unknown;
@@ -96,7 +98,7 @@ export class MediaFeed {
         chunks: [],
         handle: undefined,
         reading: undefined,
-        hash: createHash("sha256"),
+        hash: undefined,
         digest,
         settle,
         error: undefined,
@@ -236,19 +238,25 @@ export class MediaFeed {
         await fed.contents.closeChecked(handle, offset + got); // a short read: says how the file changed
         if (got < length) throw changedError(fed.contents.sourcePath, `read ${offset + got} of its ${fed.size} bytes`);
       }
-      fed.hash.update(buf);
-      const chunk: Chunk = { file: fed, offset, length, crc: zlib.crc32(buf), buf: undefined, pending: 0 };
+      (fed.hash ??= createHash("sha256")).update(buf);
+      const chunk: Chunk = { file: fed, offset, length, crc: 0, buf: undefined, pending: 0 };
       if (keep) {
         chunk.buf = buf;
         chunk.pending = ALL;
         this.#kept.add(chunk);
         this.#keptBytes += length;
+      } else {
+        chunk.crc = zlib.crc32(buf);
       }
       fed.chunks.push(chunk);
-      if (last) fed.settle.resolve({ sha256: fed.hash.digest("hex"), size: fed.size });
+      if (last) {
+        fed.settle.resolve({ sha256: fed.hash.digest("hex"), size: fed.size });
+        fed.hash = undefined;
+      }
     } catch (e) {
       const err = namingPath(e, fed.contents.sourcePath);
       fed.error = err;
+      fed.hash = undefined;
       fed.settle.reject(err);
       const handle = fed.handle;
       fed.handle = undefined;
@@ -327,6 +335,8 @@ export class MediaFeed {
 
   #drop(chunk: Chunk): void {
     if (!this.#kept.delete(chunk)) return;
+    // Some image may still read it again: remember what it must find (only then is a CRC needed).
+    if (chunk.pending !== 0) chunk.crc = zlib.crc32(chunk.buf!);
     chunk.buf = undefined;
     this.#keptBytes -= chunk.length;
     this.#wake();
