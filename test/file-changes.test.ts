@@ -212,6 +212,16 @@ describe("the shared read when one image is written after the other (gulp.dest)"
     }
   });
 
+  it("with atomicDest (both images written at once) a payload larger than the bytes kept is still read once per file", async () => {
+    const dir = staged();
+    const counts = new Map<string, number>();
+    setReadHook((p) => void counts.set(p, (counts.get(p) ?? 0) + 1));
+    await pipeline(...media(dir), atomicDest(path.join(tempDir(), "out")));
+    setReadHook(undefined);
+    assert.equal(counts.size, 8);
+    for (const [file, n] of counts) assert.equal(n, 1, `${file} opened ${n} times`);
+  });
+
   it("a file changed between the shared read and a lagging image's own read of it fails the build", async () => {
     const dir = staged();
     const target = path.join(dir, "big0/data.bin");

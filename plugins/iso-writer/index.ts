@@ -10,7 +10,7 @@
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { contentSize, isReopenable, openContents, readAllContents, type SharedReader } from "../shared/contents.js";
+import { contentSize, FileContents, openContents, readAllContents, type SharedReader } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { asPluginError, userError, PluginError } from "../shared/errors.js";
@@ -207,7 +207,8 @@ function readAhead(files: PlannedFile[], byPath: Map<string, Vinyl>): (path: str
   const order = files.filter((f) => f.size > 0).map((f) => f.path);
   const eager = (p: string) => {
     const file = byPath.get(p)!;
-    return contentSize(file) <= WHOLE_FILE_MAX && isReopenable(file);
+    // Bytes produced later (a DeferredContents manifest) are not read ahead: that would wait for them.
+    return contentSize(file) <= WHOLE_FILE_MAX && (Buffer.isBuffer(file.contents) || file.contents instanceof FileContents);
   };
   const pending = new Map<string, Promise<Buffer>>();
   let next = 0;

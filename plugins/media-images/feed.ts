@@ -73,7 +73,8 @@ export class MediaFeed {
   #keptBytes = 0;
   readonly #lastTake = new Map<number, number>();
   #wakers: Array<() => void> = [];
-  #parked = false;
+  /** Images waiting for the manifest (each reads it once). */
+  #parked = 0;
   #closed = false;
   #prefetching = false;
 
@@ -160,9 +161,12 @@ export class MediaFeed {
     while (!this.#closed && fed.error === undefined && fed.chunks.length < fed.count) await this.#readNext(fed);
   }
 
-  /** The images wait for the manifest, i.e. for every hash: reading on must not wait for them. */
+  /**
+   * An image waits for the manifest, i.e. for every hash. Once both do, reading on must not wait
+   * for them (they take nothing until every file is hashed).
+   */
   park(): void {
-    this.#parked = true;
+    this.#parked++;
     this.#wake();
     this.prefetch();
   }
@@ -280,7 +284,7 @@ export class MediaFeed {
         if ((chunk.pending & live) === 0) this.#drop(chunk);
       }
       if (this.#keptBytes + length <= BUDGET) return true;
-      if (this.#parked) return false;
+      if (this.#parked >= 2) return false;
       // A requester (an image needing this chunk now) waits like the prefetcher: the other image
       // takes the kept chunks soon, or stalls and loses them.
       await new Promise<void>((resolve) => {
