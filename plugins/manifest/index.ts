@@ -75,7 +75,7 @@ export interface HashCache {
   keyOf(file: Vinyl): string | undefined;
   getHash(key: string): FileHash | undefined;
   /** Whether getHash(key) would answer (without counting it as reused). */
-  hasHash(key: string): boolean;
+  hasHash?(key: string): boolean;
   setHash(key: string, hash: FileHash): void;
 }
 

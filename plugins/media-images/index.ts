@@ -74,7 +74,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         const cache = options.cache;
         const feed = (shared = new MediaFeed(media, (file) => {
           const key = cache?.keyOf(file);
-          return key === undefined || !cache!.hasHash(key);
+          return key === undefined || cache!.hasHash?.(key) !== true;
         }));
         let manifestFile: Promise<Vinyl> | undefined;
         if (options.manifest) {
