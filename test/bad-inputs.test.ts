@@ -16,6 +16,7 @@ import { chmodSync, closeSync, constants as fsConstants, cpSync, existsSync, ope
 import path from "node:path";
 import { buildGuestToolsMedia, type GuestToolsMediaOptions } from "../plugins/guest-tools-media/index.js";
 import type { ProgressSink } from "../plugins/shared/progress.js";
+import { setReadHook } from "../plugins/shared/contents.js";
 import { cleanupTempDirs, copySample, REPO, runGulp, snapshotDir, tempDir } from "./support/fixtures.js";
 
 const OUTPUTS = ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"];
@@ -121,13 +122,13 @@ const CASES: Case[] = [
     name: "a file shrinks between listing and reading",
     inProcessOnly: true,
     setup: (c) => (c.options.progress = atWritePhase(() => truncateSync(path.join(c.guestTools, "tools/collect-logs.cmd"), 3))),
-    expect: /file changed while it was being packaged: .*collect-logs\.cmd/,
+    expect: /changed while being packaged: .*collect-logs\.cmd/,
   },
   {
     name: "a file grows between listing and reading",
     inProcessOnly: true,
     setup: (c) => (c.options.progress = atWritePhase(() => writeFileSync(path.join(c.guestTools, "tools/collect-logs.cmd"), "x".repeat(100_000)))),
-    expect: /file changed while it was being packaged: .*collect-logs\.cmd/,
+    expect: /changed while being packaged: .*collect-logs\.cmd/,
   },
   {
     name: "a file becomes a directory between listing and reading",
@@ -191,6 +192,24 @@ const CASES: Case[] = [
     expect: /cannot replace .*aero-guest-tools\.zip: it is a directory/,
     gulp: true,
   },
+
+  // Issue 13 item 1 (one truth per file): changed between the first and the last look at it
+  ...[
+    ["overwritten in place with the same size", (f: string) => writeFileSync(f, Buffer.alloc(statSync(f).size, "Z"), { flag: "r+" })],
+    ["replaced by a rename with the same size", (f: string) => (writeFileSync(`${f}.new`, Buffer.alloc(statSync(f).size, "Y")), renameSync(`${f}.new`, f))],
+  ].map(([how, change]): Case => ({
+    name: `a payload file is ${how as string} while it is read`,
+    inProcessOnly: true,
+    setup: (c) => {
+      const target = path.join(c.drivers, "amd64/virtio-net/aero_virtio_net.sys");
+      setReadHook((p) => {
+        if (p !== target) return;
+        setReadHook(undefined);
+        (change as (f: string) => void)(target);
+      });
+    },
+    expect: /changed while being packaged: .*aero_virtio_net\.sys.*nothing was written/,
+  })),
 ];
 
 // Loaded documents (issue 13 item 3): each must be a regular file within its size cap, refused

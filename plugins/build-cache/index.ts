@@ -148,6 +148,8 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
     const st = await lstat(contents.sourcePath, { bigint: true }).catch(() => undefined);
     // Missing or changed since it was listed: leave it to the readers, which report it.
     if (!st || !st.isFile() || (contents.expectedSize !== undefined && st.size !== BigInt(contents.expectedSize))) return;
+    // Its first look (the readers check every later one against it), unless it changed since the listing.
+    if (!contents.recordLook(st)) return;
     if (isRacy(st, Date.now(), this.racyMs)) return;
     const key = contentsIdentity(contents.sourcePath, st);
     this.#keys.set(contents, key);
@@ -172,6 +174,10 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
     const hit = this.#hashes.get(key);
     if (hit) this.#counts.hashesReused++;
     return hit;
+  }
+
+  hasHash(key: string): boolean {
+    return this.#hashes.has(key);
   }
 
   setHash(key: string, hash: FileHash): void {

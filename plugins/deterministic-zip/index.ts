@@ -14,7 +14,8 @@
 import path from "node:path";
 import type { Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { contentSize, openContents, readAllContents } from "../shared/contents.js";
+import { Readable } from "node:stream";
+import { contentSize, openContents, readAllContents, type SharedReader } from "../shared/contents.js";
 import { clampDosEpoch, toEpoch } from "../shared/epoch.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { userError } from "../shared/errors.js";
@@ -54,6 +55,8 @@ export interface DeterministicZipOptions {
   onBytes?: (bytes: number) => void;
   /** Reuse the compressed entries of unchanged files (incremental rebuilds; same bytes out). */
   cache?: ZipFileCache;
+  /** Where to get files' bytes first (mediaImages shares one read per file with the ISO and the hash). */
+  reader?: SharedReader;
 }
 
 export function deterministicZip(options: DeterministicZipOptions = {}): Transform {
@@ -91,8 +94,11 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
             isDirectory: false,
             mode: 0o100644,
             size: contentSize(file),
-            open: () => openContents(file),
-            read: () => readAllContents(file),
+            open: () => {
+              const shared = options.reader?.chunks(file);
+              return shared ? Readable.from(shared, { objectMode: false }) : openContents(file);
+            },
+            read: () => options.reader?.whole(file) ?? readAllContents(file),
           };
         }),
       ];

@@ -10,7 +10,7 @@
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { contentSize, isReopenable, openContents, readAllContents } from "../shared/contents.js";
+import { contentSize, FileContents, openContents, readAllContents, type SharedReader } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch } from "../shared/epoch.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { asPluginError, userError, PluginError } from "../shared/errors.js";
@@ -40,6 +40,8 @@ export interface IsoWriterOptions {
    * metadata and the files that changed or moved (see shared/output-update.ts).
    */
   cache?: IsoWriterCache;
+  /** Where to get files' bytes first (mediaImages shares one read per file with the zip and the hash). */
+  reader?: SharedReader;
 }
 
 /** What the ISO writer needs from a BuildCache. */
@@ -58,7 +60,7 @@ interface IsoMemo {
 
 export function isoWriter(options: IsoWriterOptions = {}): Transform {
   const { date, volumeId, fileName } = checkOptions(options);
-  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache)], isRegularFile);
+  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache, options.reader)], isRegularFile);
 }
 
 function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string; fileName: string } {
@@ -85,7 +87,7 @@ function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string
 }
 
 /** Validate and plan (throwing PluginErrors), then wrap the lazy byte stream in a vinyl. */
-function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string, cache: IsoWriterCache | undefined): Vinyl {
+function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string, cache: IsoWriterCache | undefined, shared: SharedReader | undefined): Vinyl {
   if (files.length === 0) {
     throw userError(PLUGIN, `refusing to create an empty ISO (${fileName}): no files were given`);
   }
@@ -113,7 +115,7 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string,
   }
   const first = files[0]!;
   const size = layout.totalSectors * SECTOR;
-  const contents = Readable.from(new ImageReader(layout.files, byPath).guard((open) => imageChunks(layout, options, open)), {
+  const contents = Readable.from(new ImageReader(layout.files, byPath, shared).guard((open) => imageChunks(layout, options, open)), {
     objectMode: false,
     highWaterMark: OUTPUT_HIGH_WATER_MARK,
   });
@@ -129,7 +131,7 @@ function buildImageFile(files: Vinyl[], options: ImageOptions, fileName: string,
           return before !== undefined && now !== undefined && before.key === now.key && before.lba === now.lba && before.size === now.size;
         });
         // One reader for all runs: read-ahead carries on from one run's files to the next.
-        const changed = new ImageReader(runs.flatMap((r) => r.files), byPath);
+        const changed = new ImageReader(runs.flatMap((r) => r.files), byPath, shared);
         return {
           size,
           regions: (async function* () {
@@ -164,8 +166,10 @@ class ImageReader {
   constructor(
     files: PlannedFile[],
     readonly byPath: Map<string, Vinyl>,
+    shared?: SharedReader,
   ) {
-    this.#open = readAhead(files, byPath);
+    const own = readAhead(shared ? files.filter((f) => !shared.serves(byPath.get(f.path)!)) : files, byPath);
+    this.#open = shared ? (p) => shared.chunks(byPath.get(p)!) ?? own(p) : own;
   }
 
   async *guard(chunks: (open: OpenFile) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -191,6 +195,8 @@ class ImageReader {
 const WHOLE_FILE_MAX = 2 * 1024 * 1024;
 /** How many bytes of small files may be read ahead of the writer. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/** And how many files: each read ahead holds a descriptor until it is done (ulimit -n). */
+const READ_AHEAD_FILES = 8;
 
 /**
  * Opens files in image order, reading the next small files whole while the current one is written:
@@ -201,13 +207,14 @@ function readAhead(files: PlannedFile[], byPath: Map<string, Vinyl>): (path: str
   const order = files.filter((f) => f.size > 0).map((f) => f.path);
   const eager = (p: string) => {
     const file = byPath.get(p)!;
-    return contentSize(file) <= WHOLE_FILE_MAX && isReopenable(file);
+    // Bytes produced later (a DeferredContents manifest) are not read ahead: that would wait for them.
+    return contentSize(file) <= WHOLE_FILE_MAX && (Buffer.isBuffer(file.contents) || file.contents instanceof FileContents);
   };
   const pending = new Map<string, Promise<Buffer>>();
   let next = 0;
   let ahead = 0;
   const fill = () => {
-    while (next < order.length && eager(order[next]!) && ahead < READ_AHEAD_BYTES) {
+    while (next < order.length && eager(order[next]!) && ahead < READ_AHEAD_BYTES && pending.size < READ_AHEAD_FILES) {
       const p = order[next++]!;
       const read = readAllContents(byPath.get(p)!);
       read.catch(() => undefined); // observed when its turn comes

@@ -56,6 +56,11 @@ export interface ManifestOptions {
   onBytes?: (bytes: number) => void;
   /** Reuse the hashes of unchanged files (incremental rebuilds; see plugins/build-cache). */
   cache?: HashCache;
+  /**
+   * A file's hash computed elsewhere, from the bytes the images get (mediaImages' one read per
+   * file), or undefined to hash the file here.
+   */
+  hashOf?: (file: Vinyl) => Promise<FileHash> | undefined;
 }
 
 /** A file's SHA-256 (hex) and size. */
@@ -69,6 +74,8 @@ export interface HashCache {
   /** A key for the file's current bytes, or undefined when they cannot be identified. */
   keyOf(file: Vinyl): string | undefined;
   getHash(key: string): FileHash | undefined;
+  /** Whether getHash(key) would answer (without counting it as reused). */
+  hasHash?(key: string): boolean;
   setHash(key: string, hash: FileHash): void;
 }
 
@@ -151,7 +158,7 @@ function contractOf(file: Vinyl): ContractRecord | undefined {
 }
 
 /** Hash one file (making a foreign stream re-readable first) and check its size; or reuse a remembered hash. */
-async function entryFor(file: Vinyl, onBytes?: (bytes: number) => void, cache?: HashCache): Promise<ManifestFileEntry> {
+async function entryFor(file: Vinyl, onBytes?: (bytes: number) => void, cache?: HashCache, hashOf?: ManifestOptions["hashOf"]): Promise<ManifestFileEntry> {
   const rel = packagePath(file);
   await materialize(file);
   const expected = contentSize(file);
@@ -161,7 +168,8 @@ async function entryFor(file: Vinyl, onBytes?: (bytes: number) => void, cache?: 
     onBytes?.(expected);
     return { path: rel, sha256: known.sha256, size: expected };
   }
-  const { sha256, size } = await hashContents(file, onBytes);
+  const shared = hashOf?.(file);
+  const { sha256, size } = shared ? await shared : await hashContents(file, onBytes);
   if (size !== expected) throw userError(PLUGIN, `${rel}: read ${size} bytes but the file is ${expected} bytes long`, file.path);
   if (key !== undefined) cache!.setHash(key, { sha256, size });
   return { path: rel, sha256, size };
@@ -188,7 +196,7 @@ export function startManifest(files: Vinyl[], options: ManifestOptions = {}): St
   const size = render(r, placeholder, contract).length;
   const file = (async () => {
     const entries: ManifestFileEntry[] = [];
-    for (const f of regular) entries.push(await entryFor(f, options.onBytes, options.cache));
+    for (const f of regular) entries.push(await entryFor(f, options.onBytes, options.cache, options.hashOf));
     const json = render(r, entries, contract);
     if (json.length !== size) throw new Error(`internal error: manifest is ${json.length} bytes, predicted ${size}`);
     return manifestVinyl(r, regular[0], json);

@@ -17,6 +17,7 @@ import { deterministicZip, type ZipFileCache } from "../deterministic-zip/index.
 import { isoWriter } from "../iso-writer/index.js";
 import { startManifest, type HashCache, type ManifestOptions } from "../manifest/index.js";
 import { contentSize, DeferredContents, materialize } from "../shared/contents.js";
+import { CONSUMERS, MediaFeed } from "./feed.js";
 import { asPluginError } from "../shared/errors.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { packagePath, sortByPackagePath } from "../shared/paths.js";
@@ -57,6 +58,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
   const passThrough = new Set(options.passThrough ?? [manifestName]);
   const files: Vinyl[] = [];
   const images: Vinyl[] = [];
+  let shared: MediaFeed | undefined;
   return new Transform({
     objectMode: true,
     transform(file: Vinyl, _enc, cb) {
@@ -68,16 +70,23 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         // Streams that cannot be re-opened are read once into memory, before anyone reads them.
         await Promise.all(files.map((f) => materialize(f)));
         const media = sortByPackagePath([...files]);
+        // One read per file: the hash, the ISO and the zip get the same bytes (see feed.ts).
+        const cache = options.cache;
+        const feed = (shared = new MediaFeed(media, (file) => {
+          const key = cache?.keyOf(file);
+          return key === undefined || cache!.hasHash?.(key) !== true;
+        }));
         let manifestFile: Promise<Vinyl> | undefined;
         if (options.manifest) {
           // The manifest records the images' epoch unless told otherwise.
           const started = startManifest(media, {
             sourceDateEpoch: options.sourceDateEpoch ?? 0,
             ...options.manifest,
-            ...(options.cache && { cache: options.cache }),
+            ...(cache && { cache }),
+            hashOf: (file) => feed.hashOf(file),
           });
           manifestFile = started.file;
-          media.push(deferredManifest(media[0], manifestName, started.size, started.file));
+          media.push(deferredManifest(media[0], manifestName, started.size, started.file, () => feed.park()));
           sortByPackagePath(media);
         }
         const progress = options.progress;
@@ -87,6 +96,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
           fileName: options.isoName ?? MEDIA_NAMES.iso,
           ...(options.cache && { cache: options.cache }),
+          reader: feed.reader(CONSUMERS.iso),
         });
         const zip = deterministicZip({
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
@@ -94,7 +104,9 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           fileName: options.zipName ?? MEDIA_NAMES.zip,
           ...(progress && { onBytes: (n: number) => progress.advance(n) }),
           ...(options.cache && { cache: options.cache }),
+          reader: feed.reader(CONSUMERS.zip),
         });
+        feed.prefetch();
         const [isoOut, zipOut] = await Promise.all([runWriter(iso, media), runWriter(zip, media)]);
         images.push(...isoOut, ...zipOut);
         if (this.destroyed) {
@@ -114,7 +126,10 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
       // Aborted (Ctrl-C in gulp watch) or failed downstream: stop producing the images too, so
       // whoever writes them (atomicDest) fails now instead of after the whole payload.
       // (A normal end also destroys this stream, without an error, while the images are still read.)
-      if (err) stopImages(images);
+      if (err) {
+        stopImages(images);
+        void shared?.close();
+      }
       cb(err);
     },
   });
@@ -129,12 +144,12 @@ function stopImages(images: Vinyl[]): void {
 }
 
 /** A stand-in for manifest.json with its final size, whose bytes arrive when hashing ends. */
-function deferredManifest(like: Vinyl | undefined, name: string, size: number, file: Promise<Vinyl>): Vinyl {
+function deferredManifest(like: Vinyl | undefined, name: string, size: number, file: Promise<Vinyl>, onDemand: () => void): Vinyl {
   const cwd = like?.cwd ?? process.cwd();
   const base = like?.base ?? cwd;
   const bytes = file.then((f) => f.contents as Buffer);
   bytes.catch(() => undefined);
-  const out = new Vinyl({ cwd, base, path: path.join(base, name), contents: new DeferredContents(bytes) });
+  const out = new Vinyl({ cwd, base, path: path.join(base, name), contents: new DeferredContents(bytes, onDemand) });
   out.stat = generatedStat(size, new Date(0));
   return out;
 }

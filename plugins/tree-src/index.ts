@@ -143,7 +143,7 @@ async function toVinyl(entry: WalkEntry, base: string, cwd: string): Promise<Vin
     base,
     path: filePath,
     stat: entry.stat,
-    contents: new FileContents(entry.absPath, entry.stat.size),
+    contents: new FileContents(entry.absPath, entry.stat.size, entry.stat),
   });
 }
 
