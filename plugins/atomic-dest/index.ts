@@ -21,19 +21,21 @@
  * remembers is written as an update: the temporary file starts as a kernel copy of the previous
  * output and only the changed regions are written over it. The result is the same file.
  */
-import { constants as fsConstants, createWriteStream, lstatSync, renameSync } from "node:fs";
-import { copyFile, mkdir, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { createWriteStream, lstatSync, renameSync } from "node:fs";
+import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import log from "fancy-log";
+import log from "gulplog";
 import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
-import { outputRecipe, type OutputRecipe, type OutputUpdate } from "../shared/output-update.js";
+import { outputRecipe, type OutputRecipe } from "../shared/output-update.js";
 import { packagePath } from "../shared/paths.js";
 import { lockOutDir, LockTimeoutError } from "./lock.js";
 import { sweepStaleTemps, tempName } from "./names.js";
 import { track, undoSync, untrack, type Undo } from "./signals.js";
+import { digestBuffer, digestFile, hashingPassThrough, type DerivedOutput, type WrittenOutput } from "./derived.js";
+import { copyPrevious, writeUpdate } from "./update.js";
 
 const PLUGIN = "atomicDest";
 
@@ -44,8 +46,13 @@ export interface AtomicDestOptions {
   onWritten?: (paths: string[]) => void;
   /** How long to wait for another build's lock on the out dir before failing. Default 10 minutes. */
   lockTimeoutMs?: number;
-  /** Told once when the out dir's lock is taken and this build waits. Default: a log line (fancy-log). */
+  /** Told once when the out dir's lock is taken and this build waits. Default: a log line (gulplog). */
   onLockWait?: (message: string) => void;
+  /**
+   * Files made from the other outputs once they are complete (e.g. `sha256Sums()` from
+   * plugins/checksums), renamed into place together with them. Default: none.
+   */
+  derived?: DerivedOutput[];
 }
 
 const LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -61,12 +68,16 @@ interface PendingWrite {
   /** Told once the file is in place; `updatedBytes` is set when it was written as an update. */
   recipe: OutputRecipe | undefined;
   updatedBytes?: number;
+  /** Digest of the bytes written, when derived outputs need it. */
+  digest?: { sha256: string; size: number };
 }
 
 export { LOCK_NAME, ownOutputFilter, TEMP_HOST_TAG, TEMP_PREFIX } from "./names.js";
+export type { DerivedOutput, WrittenOutput } from "./derived.js";
 
 export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Transform {
   const root = path.resolve(options.cwd ?? process.cwd(), outDir);
+  const derived = options.derived ?? [];
   const writes: PendingWrite[] = [];
   let prepared: Promise<void> | undefined;
   let finished = false;
@@ -155,6 +166,24 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     untrack(undo);
   };
 
+  /** The derived outputs, each a temp file beside its final name like the others. */
+  const writeDerived = async () => {
+    await prepare();
+    const outputs: WrittenOutput[] = writes.map((w) => ({ name: path.relative(root, w.final).split(path.sep).join("/"), ...w.digest! }));
+    for (const d of derived) {
+      const bytes = await d.make(outputs);
+      const final = path.join(root, d.name);
+      const tmp = path.join(path.dirname(final), tempName(final));
+      undo.temps.add(tmp);
+      track(undo);
+      const write: PendingWrite = { tmp, final, done: Promise.resolve(), source: undefined, recipe: undefined };
+      writes.push(write);
+      await writeFile(tmp, bytes, { mode: 0o644 }).catch((err: Error) => {
+        throw userError(PLUGIN, `cannot write ${final} (through the temporary file ${path.basename(tmp)}): ${err.message}`, final);
+      });
+    }
+  };
+
   const stream: Transform = new Transform({
     objectMode: true,
     transform(file: Vinyl, _enc, cb) {
@@ -190,16 +219,22 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
           if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
             source?.destroy(); // not needed: the update gives the same bytes
             write.updatedBytes = await writeUpdate(tmp, update, () => abandoned, (err) => (first = { side: "out", err }));
+            if (derived.length > 0) write.digest = await digestFile(tmp);
           } else if (Buffer.isBuffer(file.contents)) {
             await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
               first = { side: "out", err };
               throw err;
             });
+            if (derived.length > 0) write.digest = digestBuffer(file.contents);
           } else {
             const out = createWriteStream(tmp, { mode: 0o644 });
             write.out = out;
             out.once("error", (err) => (first ??= { side: "out", err }));
-            await pipeline(source!, out);
+            if (derived.length > 0) {
+              const hasher = hashingPassThrough();
+              await pipeline(source!, hasher, out);
+              write.digest = hasher.digest();
+            } else await pipeline(source!, out);
           }
         } catch (err) {
           if (first?.side !== "out" || typeof (first.err as NodeJS.ErrnoException).syscall !== "string") throw err;
@@ -215,6 +250,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       (async () => {
         try {
           await Promise.all(writes.map((w) => w.done));
+          if (derived.length > 0 && writes.length > 0) await writeDerived();
           // Nothing is renamed unless everything can be: a folder in the way fails up front.
           for (const w of writes) {
             if (lstatSync(w.final, { throwIfNoEntry: false })?.isDirectory()) {
@@ -254,77 +290,6 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     },
   });
   return stream;
-}
-
-/**
- * Start an update: the previous output copied to the temp file, in the kernel: a reflink where
- * the file system has them (btrfs, XFS: no data copied at all), else copy_file_range or sendfile
- * (no bytes pass through JavaScript). False when it is gone already (then the contents
- * stream is written instead); other failures are failures of our own writes.
- */
-async function copyPrevious(from: string, tmp: string, onOutError: (err: Error) => void): Promise<boolean> {
-  try {
-    await copyFile(from, tmp, fsConstants.COPYFILE_FICLONE);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(from))) return false;
-    onOutError(err as Error);
-    throw err;
-  }
-}
-
-/** Small chunks (zip headers, the central directory) are gathered up to this size into one write. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-
-/** Write the update's regions over the copy and truncate it to the final size. Returns the bytes written. */
-async function writeUpdate(tmp: string, update: OutputUpdate, abandoned: () => boolean, onOutError: (err: Error) => void): Promise<number> {
-  const out = async <T>(op: () => Promise<T>): Promise<T> =>
-    op().catch((err: Error) => {
-      onOutError(err);
-      throw err;
-    });
-  const handle = await out(() => open(tmp, "r+"));
-  const writeAt = async (buf: Buffer, position: number) => {
-    for (let done = 0; done < buf.length; ) {
-      const { bytesWritten } = await out(() => handle.write(buf, done, buf.length - done, position + done));
-      if (bytesWritten === 0) throw new Error(`${tmp}: the file system accepted no bytes at ${position + done}`);
-      done += bytesWritten;
-    }
-  };
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let batchAt = 0;
-  const flush = async () => {
-    if (batchBytes > 0) await writeAt(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes), batchAt);
-    batch = [];
-    batchBytes = 0;
-  };
-  let bytes = 0;
-  let end = 0;
-  try {
-    for await (const region of update.regions) {
-      await flush(); // a batch never spans two regions
-      let position = region.offset;
-      for await (const chunk of region.chunks) {
-        if (abandoned()) throw userError(PLUGIN, `${tmp} was not completed: the build failed`);
-        if (batchBytes + chunk.length > WRITE_BATCH_BYTES) await flush();
-        if (chunk.length >= WRITE_BATCH_BYTES) await writeAt(chunk, position);
-        else {
-          if (batchBytes === 0) batchAt = position;
-          batch.push(chunk);
-          batchBytes += chunk.length;
-        }
-        position += chunk.length;
-        bytes += chunk.length;
-      }
-      end = position;
-    }
-    await flush();
-    await out(() => handle.truncate(update.size ?? end));
-  } finally {
-    await handle.close();
-  }
-  return bytes;
 }
 
 async function isDirectory(p: string): Promise<boolean> {
