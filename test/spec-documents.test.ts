@@ -36,9 +36,9 @@ describe("document readers: regular files of sane size", function () {
   this.timeout(10_000);
   after(cleanupTempDirs);
 
-  it("keeps one table of caps: spec and contract 4 MiB, devices.cmd 1 MiB, INF 16 MiB, certificate 1 MiB", () => {
+  it("keeps one table of caps: spec and contract 4 MiB, devices.cmd 1 MiB, INF 16 MiB, certificate 1 MiB, manifest 128 MiB", () => {
     const caps = Object.fromEntries(Object.entries(DOCUMENT_LIMITS).map(([k, v]) => [k, formatSize(v.bytes, true)]));
-    assert.deepEqual(caps, { spec: "4 MiB", contract: "4 MiB", devicesCmd: "1 MiB", inf: "16 MiB", certificate: "1 MiB" });
+    assert.deepEqual(caps, { spec: "4 MiB", contract: "4 MiB", devicesCmd: "1 MiB", inf: "16 MiB", certificate: "1 MiB", manifest: "128 MiB" });
     assert.equal(formatSize(3 * 1024 ** 3), "3.0 GiB");
   });
 
