@@ -30,7 +30,7 @@ export interface GuestToolsLayoutOptions {
 
 export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transform {
   const signingPolicy = options.signingPolicy ?? "test";
-  return collectThenFinish(PLUGIN, (files) => {
+  return collectThenFinish(PLUGIN, "paths", (files) => {
     const result = checkGuestToolsLayout({
       files: files.filter((f) => !f.isDirectory()).map(packagePath),
       signingPolicy,

@@ -3,6 +3,8 @@
  * same behaviour: guestToolsSrc → normalizeArch → payloadPolicy → devicesCmd (when a contract is
  * used) → guestToolsLayout → validateSpec → manifest → mediaImages → atomicDest.
  */
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -80,6 +82,21 @@ export function recordedPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
   if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) return rel.split(path.sep).join("/");
   return path.basename(abs);
+}
+
+/**
+ * What the manifest records about a JSON input (e.g. `manifest({ packagingSpec: inputRecord(spec) })`):
+ * its path as recordedPath() gives it and the SHA-256 of its canonical JSON, as the CLI records it.
+ */
+export function inputRecord(file: string, options: { cwd?: string } = {}): { path: string; sha256: string } {
+  const cwd = options.cwd ?? process.cwd();
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.resolve(cwd, file));
+  } catch (err) {
+    throw userError(PLUGIN, `cannot read ${file}: ${(err as Error).message}`);
+  }
+  return { path: recordedPath(file, cwd), sha256: canonicalJsonSha256(bytes) };
 }
 
 /** The device contract a build uses: the one given, else the one found from guestToolsDir upwards. */

@@ -16,6 +16,7 @@ import Vinyl from "vinyl";
 import { contentSize, FileContents, materialize, openContents } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch, type Epoch } from "../shared/epoch.js";
 import { asPluginError, userError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
 import {
@@ -30,6 +31,9 @@ import {
 export * from "./document.js";
 
 const PLUGIN = "manifest";
+
+/** The name of the manifest file; the image writers pass a file of this name on by default. */
+export const DEFAULT_MANIFEST_NAME = "manifest.json";
 
 export const SIGNING_POLICIES: readonly SigningPolicy[] = ["test", "production", "none"];
 
@@ -125,7 +129,7 @@ function resolveOptions(options: ManifestOptions): Resolved {
     throw userError(PLUGIN, (err as Error).message);
   }
   return {
-    fileName: options.fileName ?? "manifest.json",
+    fileName: options.fileName ?? DEFAULT_MANIFEST_NAME,
     epoch,
     deviceContract: options.deviceContract,
     document: {
@@ -213,27 +217,31 @@ export function manifest(options: ManifestOptions = {}): Transform {
 
   return new Transform({
     objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      if (file.isDirectory() || file.isNull()) {
-        cb(null, file);
-        return;
-      }
-      first ??= file;
-      if (packagePath(file) === r.fileName) {
-        cb(userError(PLUGIN, `the input already contains ${r.fileName}, which this plugin generates; remove it from the inputs`, file.path));
-        return;
-      }
-      contract ??= contractOf(file);
-      entryFor(file, options.onBytes, options.cache).then(
-        (entry) => {
-          entries.push(entry);
-          cb(null, file);
-        },
-        (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)),
-      );
+    transform(incoming: Vinyl, _enc, cb) {
+      intake(PLUGIN, incoming, { needs: "bytes" }).then((file) => add(file, cb), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
     flush(cb) {
       cb(null, manifestVinyl(r, first, render(r, entries, contract)));
     },
   });
+
+  function add(file: Vinyl, cb: (err?: Error | null, file?: Vinyl) => void): void {
+    if (file.isDirectory()) {
+      cb(null, file);
+      return;
+    }
+    first ??= file;
+    if (packagePath(file) === r.fileName) {
+      cb(userError(PLUGIN, `the input already contains ${r.fileName}, which this plugin generates; remove it from the inputs`, file.path));
+      return;
+    }
+    contract ??= contractOf(file);
+    entryFor(file, options.onBytes, options.cache).then(
+      (entry) => {
+        entries.push(entry);
+        cb(null, file);
+      },
+      (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)),
+    );
+  }
 }
