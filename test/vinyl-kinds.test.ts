@@ -24,6 +24,7 @@ import {
   validateSpec,
 } from "../plugins/index.js";
 import { cleanupTempDirs, REPO, run, SAMPLE_SPEC, tempDir } from "./support/fixtures.js";
+import { readmeExample } from "./support/readme.js";
 import { bufferFile, contentsOf, runPlugins } from "./support/streams.js";
 
 const CONTRACT = path.join(REPO, "drivers-sample/docs/windows-device-contract.json");
@@ -286,15 +287,6 @@ describe("every kind of vinyl file", function () {
     });
   });
 });
-
-/** The README's splice example (the first ```js block of the "Plugins" section). */
-export function readmeExample(): string {
-  const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("\n## Plugins"));
-  const m = /```js\n([\s\S]*?)```/.exec(section);
-  assert.ok(m, "the README's Plugins section has a js example");
-  return m[1]!;
-}
 
 function hashes(dir: string): Map<string, string> {
   const out = new Map<string, string>();
