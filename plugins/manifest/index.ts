@@ -35,6 +35,13 @@ const PLUGIN = "manifest";
 /** The name of the manifest file; the image writers pass a file of this name on by default. */
 export const DEFAULT_MANIFEST_NAME = "manifest.json";
 
+/** The manifest's defaults, used by this plugin and by resolveMediaSettings. */
+export const MANIFEST_DEFAULTS = { packageVersion: "0.0.0", buildId: "local", signingPolicy: "test" } as const satisfies {
+  packageVersion: string;
+  buildId: string;
+  signingPolicy: SigningPolicy;
+};
+
 export const SIGNING_POLICIES: readonly SigningPolicy[] = ["test", "production", "none"];
 
 export interface ManifestOptions {
@@ -118,7 +125,7 @@ interface Resolved {
 }
 
 function resolveOptions(options: ManifestOptions): Resolved {
-  const signingPolicy = options.signingPolicy ?? "test";
+  const signingPolicy = options.signingPolicy ?? MANIFEST_DEFAULTS.signingPolicy;
   if (!SIGNING_POLICIES.includes(signingPolicy)) {
     throw userError(PLUGIN, `signingPolicy must be one of ${SIGNING_POLICIES.join(", ")}, got ${JSON.stringify(signingPolicy)}`);
   }
@@ -133,8 +140,8 @@ function resolveOptions(options: ManifestOptions): Resolved {
     epoch,
     deviceContract: options.deviceContract,
     document: {
-      packageVersion: options.packageVersion ?? "0.0.0",
-      buildId: options.buildId ?? "local",
+      packageVersion: options.packageVersion ?? MANIFEST_DEFAULTS.packageVersion,
+      buildId: options.buildId ?? MANIFEST_DEFAULTS.buildId,
       sourceDateEpoch: epoch,
       signingPolicy,
       certsRequired: options.certsRequired ?? signingPolicy === "test",
