@@ -204,6 +204,23 @@ describe("every kind of vinyl file", function () {
     }
   });
 
+  describe("manifest() followed by a writer", () => {
+    for (const [name, writer, image] of [
+      ["isoWriter", () => isoWriter(), "aero-guest-tools.iso"],
+      ["deterministicZip", () => deterministicZip(), "aero-guest-tools.zip"],
+    ] as const) {
+      it(`${name} passes manifest.json on after the image, once`, async () => {
+        const out = await runPlugins([bufferFile("setup.cmd", "x"), bufferFile("README.md", "y")], manifest(), writer());
+        assert.deepEqual(out.map((f) => f.relative), [image, "manifest.json"]);
+      });
+    }
+
+    it("mediaImages passes it on once, not once per image", async () => {
+      const out = await runPlugins([bufferFile("setup.cmd", "x")], manifest(), mediaImages());
+      assert.deepEqual(out.map((f) => f.relative).sort(), ["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"]);
+    });
+  });
+
   describe("real gulp runs, gulp 4 and gulp 5", () => {
     const TSX = pathToFileURL(path.join(REPO, "node_modules/tsx/dist/loader.mjs")).href;
     const EXAMPLE_STAGES = readmeExample();
