@@ -112,7 +112,7 @@ export const iso: TaskFunction = reportingErrors(() => {
   return pipeline(
     treeSrc(flags.inDir, { exclude }),
     payloadPolicy({ profile: "staged" }),
-    isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso) }),
+    isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso), passThrough: [] }), // the image alone
     atomicDest(path.dirname(path.resolve(flags.outIso))),
   );
 });
