@@ -3,8 +3,6 @@
  * same behaviour: guestToolsSrc → normalizeArch → payloadPolicy → devicesCmd (when a contract is
  * used) → guestToolsLayout → validateSpec → manifest → mediaImages → atomicDest.
  */
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -22,7 +20,7 @@ import { MEDIA_NAMES, mediaImages } from "../media-images/index.js";
 import { normalizeArch } from "../normalize-arch/index.js";
 import { payloadPolicy } from "../payload-policy/index.js";
 import { canonicalJsonSha256 } from "../shared/canonical-json.js";
-import { readDocument } from "../shared/documents.js";
+import { readDocument, readDocumentSync } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
@@ -92,9 +90,9 @@ export function inputRecord(file: string, options: { cwd?: string } = {}): { pat
   const cwd = options.cwd ?? process.cwd();
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.resolve(cwd, file));
+    bytes = readDocumentSync("spec", path.resolve(cwd, file), { label: file }); // capped, as the CLI reads it
   } catch (err) {
-    throw userError(PLUGIN, `cannot read ${file}: ${(err as Error).message}`);
+    throw userError(PLUGIN, (err as Error).message);
   }
   return { path: recordedPath(file, cwd), sha256: canonicalJsonSha256(bytes) };
 }
