@@ -2,6 +2,19 @@
  * Tasks for building the Aero Guest Tools media. This file only reads flags and composes the
  * plugins in plugins/; all packaging logic lives there.
  *
+ * guest-tools is one gulp pipeline, source to destination (guestToolsPipeline in
+ * plugins/guest-tools-media, shared with validate, watch, guest-tools:virtio-win and the
+ * buildGuestToolsMedia API):
+ *
+ *   guestToolsSrc(guest-tools dir, drivers dir)
+ *     → normalizeArch() → payloadPolicy() → devicesCmd(contract) → guestToolsLayout()
+ *     → validateSpec(spec)                       the gate: every problem at once
+ *     → mediaImages({ manifest })                ISO + zip + manifest.json
+ *     → atomicDest(out dir)                      renamed into place together
+ *
+ * Its settings (volume id, epoch, names, signing policy, spec, contract) are resolved once, by
+ * resolveMediaSettings, from the flags.
+ *
  *   npx gulp guest-tools [flags]   (also the default task)
  *   npx gulp validate [flags]
  *   npx gulp watch [flags]                                  (tasks/watch.ts)
@@ -17,7 +30,7 @@ import log from "gulplog";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { atomicDest, ownOutputFilter } from "./plugins/atomic-dest/index.js";
-import { buildGuestToolsMedia, validateGuestToolsMedia } from "./plugins/guest-tools-media/index.js";
+import { guestToolsPipeline, resolveMediaSettings, type MediaResult } from "./plugins/guest-tools-media/index.js";
 import { listIso } from "./plugins/iso-src/index.js";
 import { isoWriter } from "./plugins/iso-writer/index.js";
 import { payloadPolicy } from "./plugins/payload-policy/index.js";
@@ -52,13 +65,26 @@ function readFlags<T>(task: string, parse: () => T): T {
   }
 }
 
+/** What a finished build says, unless --quiet. */
+function report(result: MediaResult, quiet: boolean, done: (result: MediaResult) => void): void {
+  if (quiet) return;
+  for (const warning of result.warnings) log.warn(`warning: ${warning}`);
+  done(result);
+}
+
 export const guestTools: TaskFunction = reportingErrors(async () => {
   const flags = readFlags("guest-tools", () => parseGuestToolsFlags(process.argv.slice(2)));
-  const result = await buildGuestToolsMedia({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }) });
-  if (!flags.quiet) {
-    for (const warning of result.warnings) log.warn(`warning: ${warning}`);
-    log.info(`wrote ${result.fileCount} files into:`);
-    for (const out of result.outputs) log.info(`- ${out}`);
+  const progress = cliProgressSink({ quiet: flags.quiet });
+  try {
+    progress.phase("checking inputs");
+    const media = guestToolsPipeline(await resolveMediaSettings(flags), { write: true, progress });
+    await pipeline(media.stages);
+    report(media.result(), flags.quiet, (result) => {
+      log.info(`wrote ${result.fileCount} files into:`);
+      for (const out of result.outputs) log.info(`- ${out}`);
+    });
+  } finally {
+    progress.end();
   }
 });
 guestTools.displayName = "guest-tools";
@@ -67,11 +93,9 @@ guestTools.flags = flagDocs(GUEST_TOOLS_FLAGS);
 
 export const validate: TaskFunction = reportingErrors(async () => {
   const flags = readFlags("validate", () => parseGuestToolsFlags(process.argv.slice(2)));
-  const result = await validateGuestToolsMedia(flags);
-  if (!flags.quiet) {
-    for (const warning of result.warnings) log.warn(`warning: ${warning}`);
-    log.info(`validation passed: ${result.fileCount} files would be packaged (nothing written)`);
-  }
+  const media = guestToolsPipeline(await resolveMediaSettings(flags), { write: false });
+  await pipeline(media.stages);
+  report(media.result(), flags.quiet, (result) => log.info(`validation passed: ${result.fileCount} files would be packaged (nothing written)`));
 });
 validate.displayName = "validate";
 validate.description = "Run every check of guest-tools and write nothing (exit 0 when the inputs would package)";
@@ -88,7 +112,7 @@ export const iso: TaskFunction = reportingErrors(() => {
   return pipeline(
     treeSrc(flags.inDir, { exclude }),
     payloadPolicy({ profile: "staged" }),
-    isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso) }),
+    isoWriter({ volumeId: flags.volumeId, sourceDateEpoch: flags.sourceDateEpoch, fileName: path.basename(flags.outIso), passThrough: [] }), // the image alone
     atomicDest(path.dirname(path.resolve(flags.outIso))),
   );
 });

@@ -39,6 +39,15 @@ describe("gulp iso and iso-ls", function () {
     assert.deepEqual(listFiles(extracted), ["a.txt", "b.txt", "dir1/c.txt"]);
   });
 
+  it("writes only the image when the staged folder holds a manifest.json (the media's own)", () => {
+    const inDir = stagedTree();
+    writeFileSync(path.join(inDir, "manifest.json"), "{}\n");
+    const out = tempDir();
+    const r = runGulp(["iso", "--in-dir", inDir, "--out-iso", path.join(out, "media.iso"), "--volume-id", "staged"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(listFiles(out), ["media.iso"]);
+  });
+
   it("gives the same bytes as isoWriter on the same files", async () => {
     const inDir = stagedTree();
     const out = path.join(tempDir(), "x.iso");

@@ -29,6 +29,7 @@ import { pipeline } from "node:stream/promises";
 import log from "gulplog";
 import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import { outputRecipe, type OutputRecipe } from "../shared/output-update.js";
 import { packagePath } from "../shared/paths.js";
 import { lockOutDir, LockTimeoutError } from "./lock.js";
@@ -184,67 +185,74 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     }
   };
 
+  /** Start writing one output; its completion is awaited in flush. */
+  const startWrite = (file: Vinyl): void => {
+    const rel = packagePath(file);
+    const final = path.join(root, rel);
+    const tmp = path.join(path.dirname(final), tempName(final));
+    // Registered before the file exists, so a signal at any point removes it.
+    undo.temps.add(tmp);
+    track(undo);
+    const source = Buffer.isBuffer(file.contents) ? undefined : (file.contents as Readable);
+    const recipe = outputRecipe(file);
+    const write: PendingWrite = { tmp, final, done: Promise.resolve(), source, recipe };
+    // The first error seen tells which side failed (pipeline then destroys the other side with
+    // the same error). Listening now also keeps a source that fails before its write starts
+    // from throwing an uncaught 'error'.
+    let first: { side: "source" | "out"; err: Error } | undefined;
+    source?.once("error", (err) => (first ??= { side: "source", err }));
+    const done = (async () => {
+      await prepare();
+      if (path.dirname(final) !== root) await makeDirs(path.dirname(final));
+      await sweepOnce(path.dirname(final));
+      if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
+      // Failures of our own writes (a full or read-only disk: a system call failed) name the
+      // output; the source's errors, and its premature end, pass through as they are.
+      try {
+        const update = recipe && (await recipe.updateFrom(final).catch(() => undefined));
+        // Abandoned meanwhile: the source may be destroyed already, and nothing new may start.
+        if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
+        if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
+          source?.destroy(); // not needed: the update gives the same bytes
+          write.updatedBytes = await writeUpdate(tmp, update, () => abandoned, (err) => (first = { side: "out", err }));
+          if (derived.length > 0) write.digest = await digestFile(tmp);
+        } else if (Buffer.isBuffer(file.contents)) {
+          await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
+            first = { side: "out", err };
+            throw err;
+          });
+          if (derived.length > 0) write.digest = digestBuffer(file.contents);
+        } else {
+          const out = createWriteStream(tmp, { mode: 0o644 });
+          write.out = out;
+          out.once("error", (err) => (first ??= { side: "out", err }));
+          if (derived.length > 0) {
+            const hasher = hashingPassThrough();
+            await pipeline(source!, hasher, out);
+            write.digest = hasher.digest();
+          } else await pipeline(source!, out);
+        }
+      } catch (err) {
+        if (first?.side !== "out" || typeof (first.err as NodeJS.ErrnoException).syscall !== "string") throw err;
+        throw userError(PLUGIN, `cannot write ${final} (through the temporary file ${path.basename(tmp)}): ${first.err.message}`, final);
+      }
+    })();
+    done.catch(() => undefined); // observed in flush; avoid an unhandled rejection meanwhile
+    write.done = done;
+    writes.push(write);
+  };
+
   const stream: Transform = new Transform({
     objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      if (file.isDirectory() || file.isNull()) {
-        cb();
-        return;
-      }
-      const rel = packagePath(file);
-      const final = path.join(root, rel);
-      const tmp = path.join(path.dirname(final), tempName(final));
-      // Registered before the file exists, so a signal at any point removes it.
-      undo.temps.add(tmp);
-      track(undo);
-      const source = Buffer.isBuffer(file.contents) ? undefined : (file.contents as Readable);
-      const recipe = outputRecipe(file);
-      const write: PendingWrite = { tmp, final, done: Promise.resolve(), source, recipe };
-      // The first error seen tells which side failed (pipeline then destroys the other side with
-      // the same error). Listening now also keeps a source that fails before its write starts
-      // from throwing an uncaught 'error'.
-      let first: { side: "source" | "out"; err: Error } | undefined;
-      source?.once("error", (err) => (first ??= { side: "source", err }));
-      const done = (async () => {
-        await prepare();
-        if (path.dirname(final) !== root) await makeDirs(path.dirname(final));
-        await sweepOnce(path.dirname(final));
-        if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
-        // Failures of our own writes (a full or read-only disk: a system call failed) name the
-        // output; the source's errors, and its premature end, pass through as they are.
-        try {
-          const update = recipe && (await recipe.updateFrom(final).catch(() => undefined));
-          // Abandoned meanwhile: the source may be destroyed already, and nothing new may start.
-          if (abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
-          if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
-            source?.destroy(); // not needed: the update gives the same bytes
-            write.updatedBytes = await writeUpdate(tmp, update, () => abandoned, (err) => (first = { side: "out", err }));
-            if (derived.length > 0) write.digest = await digestFile(tmp);
-          } else if (Buffer.isBuffer(file.contents)) {
-            await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
-              first = { side: "out", err };
-              throw err;
-            });
-            if (derived.length > 0) write.digest = digestBuffer(file.contents);
-          } else {
-            const out = createWriteStream(tmp, { mode: 0o644 });
-            write.out = out;
-            out.once("error", (err) => (first ??= { side: "out", err }));
-            if (derived.length > 0) {
-              const hasher = hashingPassThrough();
-              await pipeline(source!, hasher, out);
-              write.digest = hasher.digest();
-            } else await pipeline(source!, out);
-          }
-        } catch (err) {
-          if (first?.side !== "out" || typeof (first.err as NodeJS.ErrnoException).syscall !== "string") throw err;
-          throw userError(PLUGIN, `cannot write ${final} (through the temporary file ${path.basename(tmp)}): ${first.err.message}`, final);
-        }
-      })();
-      done.catch(() => undefined); // observed in flush; avoid an unhandled rejection meanwhile
-      write.done = done;
-      writes.push(write);
-      cb(); // start the next file's write now: outputs are written concurrently
+    transform(incoming: Vinyl, _enc, cb) {
+      // Streams are written once, so they are not buffered; null files have nothing to write.
+      intake(PLUGIN, incoming, { needs: "bytes", reread: false }).then(
+        (file) => {
+          if (!file.isDirectory()) startWrite(file);
+          cb(); // start the next file's write now: outputs are written concurrently
+        },
+        (err: unknown) => cb(asPluginError(PLUGIN, err)),
+      );
     },
     flush(cb) {
       (async () => {

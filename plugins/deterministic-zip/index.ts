@@ -23,6 +23,7 @@ import { compareCodePoints, packagePath, parentDirs } from "../shared/paths.js";
 import { attachOutputRecipe, RangeReader, type OutputMemory, type OutputUpdate } from "../shared/output-update.js";
 import { assembleZip, assembleZipUpdate, type AssembleOptions, type ZipEntryCache, type ZipEntryInput, type ZipSummary } from "./assemble.js";
 import { dosDateTime, type DosDateTime } from "./format.js";
+import { DEFAULT_MANIFEST_NAME } from "../manifest/index.js";
 
 export { assembleZip, assembleZipUpdate, planZipReuse, type ZipSummary, type ZipRecordSummary, type PreviousZip, type AssembleOptions, type CachedZipEntry, type ZipEntryCache, type ZipEntryInput } from "./assemble.js";
 
@@ -39,6 +40,7 @@ export interface ZipFileCache extends ZipEntryCache, OutputMemory {
 export { dosDateTime } from "./format.js";
 
 const PLUGIN = "deterministicZip";
+export const DEFAULT_ZIP_FILE_NAME = "aero-guest-tools.zip";
 /** The kind of memo the zip keeps per destination (its ZipSummary). */
 const MEMO_KIND = "deterministicZip";
 
@@ -57,10 +59,15 @@ export interface DeterministicZipOptions {
   cache?: ZipFileCache;
   /** Where to get files' bytes first (mediaImages shares one read per file with the ISO and the hash). */
   reader?: SharedReader;
+  /**
+   * Package paths emitted again after the zip (they are in it too), so that
+   * `manifest() → deterministicZip() → dest` also writes manifest.json. Default ["manifest.json"].
+   */
+  passThrough?: string[];
 }
 
 export function deterministicZip(options: DeterministicZipOptions = {}): Transform {
-  const fileName = options.fileName ?? "aero-guest-tools.zip";
+  const fileName = options.fileName ?? DEFAULT_ZIP_FILE_NAME;
   const level = options.compressionLevel ?? 6;
   if (!Number.isInteger(level) || level < 1 || level > 9) {
     throw userError(PLUGIN, `compressionLevel must be an integer 1-9, got ${String(options.compressionLevel)}`);
@@ -71,8 +78,10 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
   } catch (err) {
     throw userError(PLUGIN, (err as Error).message);
   }
+  const passThrough = new Set(options.passThrough ?? [DEFAULT_MANIFEST_NAME]);
   return collectThenFinish(
     PLUGIN,
+    "bytes",
     (files) => {
       if (files.length === 0) return [];
       const byPath = new Map<string, Vinyl>();
@@ -130,7 +139,8 @@ export function deterministicZip(options: DeterministicZipOptions = {}): Transfo
         });
       }
       const first = files[0]!;
-      return [new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents })];
+      const zip = new Vinyl({ cwd: first.cwd, base: first.base, path: path.join(first.base, fileName), contents });
+      return [zip, ...files.filter((f) => passThrough.has(packagePath(f)))];
     },
     isRegularFile,
   );

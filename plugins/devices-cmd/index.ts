@@ -17,6 +17,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import Vinyl from "vinyl";
 import { readDocumentFile } from "../shared/documents.js";
 import { asPluginError, userError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import { asciiLower, packagePath } from "../shared/paths.js";
 import { loadDeviceContract, PLUGIN_NAME, readDeviceContract, type DeviceContract } from "./contract.js";
 import { generateDevicesCmd, type ServiceOverrides } from "./generate.js";
@@ -90,6 +91,7 @@ export function devicesCmd(contract: DeviceContract | string | Buffer, options: 
       cwd ??= file.cwd;
       base ??= file.base;
       const handle = async (): Promise<Vinyl | undefined> => {
+        await intake(PLUGIN_NAME, file, { needs: "paths" });
         await ensureLoaded();
         const rel = packagePath(file);
         if (file.isDirectory() || asciiLower(rel) !== DEVICES_CMD_PATH) return file;

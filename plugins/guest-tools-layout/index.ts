@@ -7,6 +7,7 @@
 import type { Transform } from "node:stream";
 import log from "gulplog";
 import type { SigningPolicy } from "../manifest/document.js";
+import { MANIFEST_DEFAULTS } from "../manifest/index.js";
 import { collectThenFinish } from "../shared/barrier.js";
 import { contentSize } from "../shared/contents.js";
 import { checkDocumentSize } from "../shared/documents.js";
@@ -29,8 +30,8 @@ export interface GuestToolsLayoutOptions {
 }
 
 export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transform {
-  const signingPolicy = options.signingPolicy ?? "test";
-  return collectThenFinish(PLUGIN, (files) => {
+  const signingPolicy = options.signingPolicy ?? MANIFEST_DEFAULTS.signingPolicy;
+  return collectThenFinish(PLUGIN, "paths", (files) => {
     const result = checkGuestToolsLayout({
       files: files.filter((f) => !f.isDirectory()).map(packagePath),
       signingPolicy,

@@ -13,12 +13,14 @@ import { devicesCmd } from "../devices-cmd/index.js";
 import { findDeviceContract } from "../devices-cmd/discover.js";
 import { loadDeviceContract, type DeviceContract } from "../devices-cmd/contract.js";
 import { guestToolsLayout } from "../guest-tools-layout/index.js";
-import type { ContractRecord, SigningPolicy } from "../manifest/index.js";
+import { MANIFEST_DEFAULTS, type ContractRecord, type InputRecord, type SigningPolicy } from "../manifest/index.js";
+import { DEFAULT_VOLUME_ID } from "../iso-writer/names.js";
+import { toEpoch, type Epoch } from "../shared/epoch.js";
 import { MEDIA_NAMES, mediaImages } from "../media-images/index.js";
 import { normalizeArch } from "../normalize-arch/index.js";
 import { payloadPolicy } from "../payload-policy/index.js";
 import { canonicalJsonSha256 } from "../shared/canonical-json.js";
-import { readDocument } from "../shared/documents.js";
+import { readDocument, readDocumentSync } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
@@ -27,8 +29,6 @@ import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
 import { validateSpec } from "../validate-spec/index.js";
 
 const PLUGIN = "guestToolsMedia";
-/** The file mediaImages adds; validate refuses inputs that take its name, as the build does. */
-const MANIFEST_NAME = "manifest.json";
 
 export interface GuestToolsMediaOptions {
   /** `x86/<driver>/**` and `amd64/<driver>/**`. Required unless driversSource is given. */
@@ -82,6 +82,21 @@ export function recordedPath(file: string, cwd: string): string {
   return path.basename(abs);
 }
 
+/**
+ * What the manifest records about a JSON input (e.g. `manifest({ packagingSpec: inputRecord(spec) })`):
+ * its path as recordedPath() gives it and the SHA-256 of its canonical JSON, as the CLI records it.
+ */
+export function inputRecord(file: string, options: { cwd?: string } = {}): { path: string; sha256: string } {
+  const cwd = options.cwd ?? process.cwd();
+  let bytes: Buffer;
+  try {
+    bytes = readDocumentSync("spec", path.resolve(cwd, file), { label: file }); // capped, as the CLI reads it
+  } catch (err) {
+    throw userError(PLUGIN, (err as Error).message);
+  }
+  return { path: recordedPath(file, cwd), sha256: canonicalJsonSha256(bytes) };
+}
+
 /** The device contract a build uses: the one given, else the one found from guestToolsDir upwards. */
 export function deviceContractPath(options: Pick<GuestToolsMediaOptions, "windowsDeviceContract" | "guestToolsDir" | "cwd">): string | undefined {
   const cwd = options.cwd ?? process.cwd();
@@ -90,15 +105,36 @@ export function deviceContractPath(options: Pick<GuestToolsMediaOptions, "window
     : findDeviceContract(path.resolve(cwd, options.guestToolsDir));
 }
 
-interface Prepared {
+/** Every setting of one media build, each default applied here and nowhere else in the build. */
+export interface MediaSettings {
+  cwd: string;
+  guestToolsDir: string;
+  driversDir: string | undefined;
+  driversSource: (() => Readable) | undefined;
+  extraFiles: (() => Readable) | undefined;
   spec: PackagingSpec;
-  specRecord: { path: string; sha256: string };
+  /** What the manifest records about the spec (path relative to cwd, canonical SHA-256). */
+  specRecord: InputRecord;
+  /** The device contract that generates config/devices.cmd, loaded once, and its manifest record. */
   contract: { contract: DeviceContract; record: ContractRecord } | undefined;
-  report: ProblemReport;
+  outDir: string;
+  volumeId: string;
+  sourceDateEpoch: Epoch;
+  packageVersion: string;
+  buildId: string;
+  signingPolicy: SigningPolicy;
+  certsOutsideTest: "refuse" | "drop";
 }
 
-async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
+/**
+ * Resolve the options of a build once: defaults applied, the spec and the device contract read,
+ * parsed and hashed. A bad spec, contract or option fails here, before any file is read.
+ */
+export async function resolveMediaSettings(options: GuestToolsMediaOptions): Promise<MediaSettings> {
   const cwd = options.cwd ?? process.cwd();
+  if (options.driversSource === undefined && options.driversDir === undefined) {
+    throw userError(PLUGIN, "no drivers: give driversDir (a folder with x86/ and amd64/) or driversSource");
+  }
   const specPath = path.resolve(cwd, options.spec);
   let specBytes: Buffer;
   try {
@@ -108,7 +144,7 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
   }
   const spec = loadSpec(specBytes, { path: options.spec });
   const contractPath = deviceContractPath(options);
-  let contract: Prepared["contract"];
+  let contract: MediaSettings["contract"];
   if (contractPath !== undefined) {
     let bytes: Buffer;
     const flag = options.windowsDeviceContract !== undefined ? "--windows-device-contract" : "found from --guest-tools-dir; --windows-device-contract overrides";
@@ -130,12 +166,97 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
       },
     };
   }
+  let sourceDateEpoch: Epoch;
+  try {
+    sourceDateEpoch = toEpoch(options.sourceDateEpoch);
+  } catch (err) {
+    throw userError(PLUGIN, (err as Error).message);
+  }
   return {
+    cwd,
+    guestToolsDir: options.guestToolsDir,
+    driversDir: options.driversDir,
+    driversSource: options.driversSource,
+    extraFiles: options.extraFiles,
     spec,
     specRecord: { path: recordedPath(specPath, cwd), sha256: canonicalJsonSha256(specBytes) },
     contract,
-    report: new ProblemReport(),
+    outDir: options.outDir,
+    volumeId: options.volumeId ?? DEFAULT_VOLUME_ID,
+    sourceDateEpoch,
+    packageVersion: options.packageVersion ?? MANIFEST_DEFAULTS.packageVersion,
+    buildId: options.buildId ?? MANIFEST_DEFAULTS.buildId,
+    signingPolicy: options.signingPolicy ?? MANIFEST_DEFAULTS.signingPolicy,
+    certsOutsideTest: options.certsOutsideTest ?? "refuse",
   };
+}
+
+export interface GuestToolsPipelineOptions {
+  /** true: write the ISO, the zip and manifest.json into settings.outDir; false: check only (validate). */
+  write: boolean;
+  progress?: ProgressSink;
+  cache?: BuildCache;
+}
+
+/** A composed build: its stages for `pipeline(...)`, and what it found once they have run. */
+export interface GuestToolsPipeline {
+  stages: Array<Readable | Transform | Writable>;
+  /** After the pipeline resolved: outputs written (none when checking only), files, warnings. */
+  result(): MediaResult;
+}
+
+/**
+ * The guest-tools build, source to destination, as the gulpfile's tasks, gulp watch and
+ * buildGuestToolsMedia all run it. Every check sees every file; with a shared report the problems
+ * of all of them are reported once, by validateSpec.
+ */
+export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipelineOptions): GuestToolsPipeline {
+  const report = new ProblemReport();
+  const outputs: string[] = [];
+  let fileCount = 0;
+  const stages = [
+    mediaSource(s, report), //                          guest-tools dir, then the drivers, then extras
+    normalizeArch(), //                                 x64/... → drivers/amd64/...
+    payloadPolicy({ spec: s.spec, report }), //         refuse symlinks, keys, bad names; drop junk
+    ...(s.contract ? [devicesCmd(s.contract.contract, { specDriverNames: s.spec.drivers.map((d) => d.name) })] : []),
+    guestToolsLayout({ signingPolicy: s.signingPolicy, certsOutsideTest: s.certsOutsideTest, report }),
+    // The gate: all problems at once, else every file sorted; an input named manifest.json is
+    // refused in validate as in the build.
+    validateSpec(s.spec, { report, generatedFiles: [MEDIA_NAMES.manifest] }),
+    countFiles((n) => (fileCount = n)),
+    ...(options.write ? writeStages(s, options, outputs) : [discard()]),
+  ];
+  return {
+    stages,
+    result: () => ({
+      outputs,
+      fileCount: options.write ? fileCount + 1 : fileCount, // + manifest.json
+      warnings: report.warnings.map((w) => w.message),
+    }),
+  };
+}
+
+/** The writers: ISO + zip + manifest.json (hashed while the images are written), then the atomic write. */
+function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outputs: string[]): Transform[] {
+  const cache = options.cache;
+  return [
+    ...(cache ? [cache.identify()] : []),
+    mediaImages({
+      volumeId: s.volumeId,
+      sourceDateEpoch: s.sourceDateEpoch,
+      manifest: {
+        packageVersion: s.packageVersion,
+        buildId: s.buildId,
+        sourceDateEpoch: s.sourceDateEpoch,
+        signingPolicy: s.signingPolicy,
+        packagingSpec: s.specRecord,
+        ...(s.contract && { deviceContract: s.contract.record }),
+      },
+      ...(options.progress && { progress: options.progress }),
+      ...(cache && { cache }),
+    }),
+    atomicDest(s.outDir, { cwd: s.cwd, onWritten: (paths) => outputs.push(...paths) }),
+  ];
 }
 
 /** Count the regular files passing by. */
@@ -150,19 +271,9 @@ function countFiles(onCount: (files: number) => void): Transform {
   });
 }
 
-/** Every stage between the source and the writers, for the checks (validate) and the build. */
-function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] {
-  return [
-    normalizeArch(),
-    payloadPolicy({ spec: p.spec, report: p.report }),
-    ...(p.contract ? [devicesCmd(p.contract.contract, { specDriverNames: p.spec.drivers.map((d) => d.name) })] : []),
-    guestToolsLayout({
-      signingPolicy: options.signingPolicy ?? "test",
-      certsOutsideTest: options.certsOutsideTest ?? "refuse",
-      report: p.report,
-    }),
-    validateSpec(p.spec, { report: p.report, generatedFiles: [MANIFEST_NAME] }),
-  ];
+/** The end of a check-only run: files are looked at, nothing is written. */
+function discard(): Writable {
+  return new Writable({ objectMode: true, write: (_file, _enc, cb) => cb() });
 }
 
 /**
@@ -170,24 +281,21 @@ function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] 
  * An out dir inside one of the trees must not feed a build its previous outputs (each build would
  * grow): this build's outputs and temp files there are left out, with one warning naming them.
  */
-function source(options: GuestToolsMediaOptions, report: ProblemReport): Readable {
-  if (options.driversSource === undefined && options.driversDir === undefined) {
-    throw userError(PLUGIN, "no drivers: give driversDir (a folder with x86/ and amd64/) or driversSource");
-  }
-  const cwd = options.cwd ?? process.cwd();
+function mediaSource(s: MediaSettings, report: ProblemReport): Readable {
+  const cwd = s.cwd;
   const leftOut: string[] = [];
-  const exclude = ownOutputFilter(path.resolve(cwd, options.outDir), Object.values(MEDIA_NAMES), (p) => leftOut.push(p));
+  const exclude = ownOutputFilter(path.resolve(cwd, s.outDir), Object.values(MEDIA_NAMES), (p) => leftOut.push(p));
   const parts: Array<() => Readable> = [
     () =>
       guestToolsSrc({
-        ...(options.driversSource === undefined && { driversDir: options.driversDir! }),
-        guestToolsDir: options.guestToolsDir,
-        ...(options.cwd !== undefined && { cwd: options.cwd }),
+        ...(s.driversSource === undefined && { driversDir: s.driversDir! }),
+        guestToolsDir: s.guestToolsDir,
+        cwd,
         exclude,
       }),
   ];
-  if (options.driversSource) parts.push(options.driversSource);
-  if (options.extraFiles) parts.push(options.extraFiles);
+  if (s.driversSource) parts.push(s.driversSource);
+  if (s.extraFiles) parts.push(s.extraFiles);
   return Readable.from(
     (async function* () {
       for (const part of parts) yield* part();
@@ -195,7 +303,7 @@ function source(options: GuestToolsMediaOptions, report: ProblemReport): Readabl
         const shown = leftOut.map((p) => (path.relative(cwd, p).startsWith("..") ? p : path.relative(cwd, p)));
         report.warn({
           rule: "own-output-left-out",
-          message: `left out of the media: ${shown.join(", ")} (this build's own outputs: the out dir ${options.outDir} is inside an input folder)`,
+          message: `left out of the media: ${shown.join(", ")} (this build's own outputs: the out dir ${s.outDir} is inside an input folder)`,
         });
       }
     })(),
@@ -205,66 +313,26 @@ function source(options: GuestToolsMediaOptions, report: ProblemReport): Readabl
 
 /** Run every check and write nothing. Resolves with the number of files that would be packaged. */
 export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): Promise<{ fileCount: number; warnings: string[] }> {
-  const p = await prepare(options);
-  let fileCount = 0;
-  await pipeline([
-    source(options, p.report),
-    ...checkStages(options, p),
-    new Writable({
-      objectMode: true,
-      write(file: Vinyl, _enc, cb) {
-        if (!file.isDirectory()) fileCount++;
-        cb();
-      },
-    }),
-  ]);
-  return { fileCount, warnings: p.report.warnings.map((w) => w.message) };
+  const media = guestToolsPipeline(await resolveMediaSettings(options), { write: false });
+  await pipeline(media.stages);
+  const { fileCount, warnings } = media.result();
+  return { fileCount, warnings };
 }
 
 /** Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json into options.outDir, atomically. */
 export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Promise<MediaResult> {
   const progress = options.progress ?? silentProgress;
   try {
-    return await build(options, progress);
+    options.signal?.throwIfAborted();
+    progress.phase("checking inputs");
+    const settings = await resolveMediaSettings(options);
+    const cache = options.cache;
+    const media = guestToolsPipeline(settings, { write: true, progress, ...(cache && { cache }) });
+    cache?.begin();
+    await pipeline(media.stages, ...(options.signal ? [{ signal: options.signal }] : []));
+    cache?.commit();
+    return media.result();
   } finally {
     progress.end();
   }
-}
-
-async function build(options: GuestToolsMediaOptions, progress: ProgressSink): Promise<MediaResult> {
-  options.signal?.throwIfAborted();
-  progress.phase("checking inputs");
-  const p = await prepare(options);
-  const outputs: string[] = [];
-  let fileCount = 0;
-  const signingPolicy = options.signingPolicy ?? "test";
-  const cache = options.cache;
-  cache?.begin();
-  await pipeline([
-    source(options, p.report),
-    ...checkStages(options, p),
-    countFiles((n) => (fileCount = n + 1)), // + manifest.json
-    ...(cache ? [cache.identify()] : []),
-    mediaImages({
-      volumeId: options.volumeId ?? "AERO_GUEST_TOOLS",
-      sourceDateEpoch: options.sourceDateEpoch ?? 0n,
-      // Hashed while the ISO and the zip are written: the manifest's size is known up front.
-      manifest: {
-        packageVersion: options.packageVersion ?? "0.0.0",
-        buildId: options.buildId ?? "local",
-        sourceDateEpoch: options.sourceDateEpoch ?? 0n,
-        signingPolicy,
-        packagingSpec: p.specRecord,
-        ...(p.contract && { deviceContract: p.contract.record }),
-      },
-      progress,
-      ...(cache && { cache }),
-    }),
-    atomicDest(options.outDir, {
-      ...(options.cwd !== undefined && { cwd: options.cwd }),
-      onWritten: (paths) => outputs.push(...paths),
-    }),
-  ], ...(options.signal ? [{ signal: options.signal }] : []));
-  cache?.commit();
-  return { outputs, fileCount, warnings: p.report.warnings.map((w) => w.message) };
 }

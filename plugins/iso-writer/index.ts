@@ -22,6 +22,8 @@ import { IsoLayoutError, planLayout, type IsoLayout, type LayoutInput, type Plan
 import { normalizeVolumeId } from "./names.js";
 import { SECTOR } from "./records.js";
 
+import { DEFAULT_MANIFEST_NAME } from "../manifest/index.js";
+
 const PLUGIN = "isoWriter";
 export const DEFAULT_ISO_FILE_NAME = "aero-guest-tools.iso";
 /** Bytes the output stream buffers ahead of its consumer. */
@@ -42,6 +44,11 @@ export interface IsoWriterOptions {
   cache?: IsoWriterCache;
   /** Where to get files' bytes first (mediaImages shares one read per file with the zip and the hash). */
   reader?: SharedReader;
+  /**
+   * Package paths emitted again after the image (they are in it too), so that
+   * `manifest() → isoWriter() → dest` also writes manifest.json. Default ["manifest.json"].
+   */
+  passThrough?: string[];
 }
 
 /** What the ISO writer needs from a BuildCache. */
@@ -60,7 +67,13 @@ interface IsoMemo {
 
 export function isoWriter(options: IsoWriterOptions = {}): Transform {
   const { date, volumeId, fileName } = checkOptions(options);
-  return collectThenFinish(PLUGIN, (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache, options.reader)], isRegularFile);
+  const passThrough = new Set(options.passThrough ?? [DEFAULT_MANIFEST_NAME]);
+  return collectThenFinish(
+    PLUGIN,
+    "bytes",
+    (files) => [buildImageFile(files, { date, volumeId }, fileName, options.cache, options.reader), ...files.filter((f) => passThrough.has(packagePath(f)))],
+    isRegularFile,
+  );
 }
 
 function checkOptions(options: IsoWriterOptions): { date: Date; volumeId: string; fileName: string } {

@@ -16,6 +16,7 @@ import Vinyl from "vinyl";
 import { contentSize, FileContents, materialize, openContents } from "../shared/contents.js";
 import { clampIsoEpoch, toEpoch, type Epoch } from "../shared/epoch.js";
 import { asPluginError, userError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
 import {
@@ -30,6 +31,16 @@ import {
 export * from "./document.js";
 
 const PLUGIN = "manifest";
+
+/** The name of the manifest file; the image writers pass a file of this name on by default. */
+export const DEFAULT_MANIFEST_NAME = "manifest.json";
+
+/** The manifest's defaults, used by this plugin and by resolveMediaSettings. */
+export const MANIFEST_DEFAULTS = { packageVersion: "0.0.0", buildId: "local", signingPolicy: "test" } as const satisfies {
+  packageVersion: string;
+  buildId: string;
+  signingPolicy: SigningPolicy;
+};
 
 export const SIGNING_POLICIES: readonly SigningPolicy[] = ["test", "production", "none"];
 
@@ -114,7 +125,7 @@ interface Resolved {
 }
 
 function resolveOptions(options: ManifestOptions): Resolved {
-  const signingPolicy = options.signingPolicy ?? "test";
+  const signingPolicy = options.signingPolicy ?? MANIFEST_DEFAULTS.signingPolicy;
   if (!SIGNING_POLICIES.includes(signingPolicy)) {
     throw userError(PLUGIN, `signingPolicy must be one of ${SIGNING_POLICIES.join(", ")}, got ${JSON.stringify(signingPolicy)}`);
   }
@@ -125,12 +136,12 @@ function resolveOptions(options: ManifestOptions): Resolved {
     throw userError(PLUGIN, (err as Error).message);
   }
   return {
-    fileName: options.fileName ?? "manifest.json",
+    fileName: options.fileName ?? DEFAULT_MANIFEST_NAME,
     epoch,
     deviceContract: options.deviceContract,
     document: {
-      packageVersion: options.packageVersion ?? "0.0.0",
-      buildId: options.buildId ?? "local",
+      packageVersion: options.packageVersion ?? MANIFEST_DEFAULTS.packageVersion,
+      buildId: options.buildId ?? MANIFEST_DEFAULTS.buildId,
       sourceDateEpoch: epoch,
       signingPolicy,
       certsRequired: options.certsRequired ?? signingPolicy === "test",
@@ -213,27 +224,31 @@ export function manifest(options: ManifestOptions = {}): Transform {
 
   return new Transform({
     objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      if (file.isDirectory() || file.isNull()) {
-        cb(null, file);
-        return;
-      }
-      first ??= file;
-      if (packagePath(file) === r.fileName) {
-        cb(userError(PLUGIN, `the input already contains ${r.fileName}, which this plugin generates; remove it from the inputs`, file.path));
-        return;
-      }
-      contract ??= contractOf(file);
-      entryFor(file, options.onBytes, options.cache).then(
-        (entry) => {
-          entries.push(entry);
-          cb(null, file);
-        },
-        (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)),
-      );
+    transform(incoming: Vinyl, _enc, cb) {
+      intake(PLUGIN, incoming, { needs: "bytes" }).then((file) => add(file, cb), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
     flush(cb) {
       cb(null, manifestVinyl(r, first, render(r, entries, contract)));
     },
   });
+
+  function add(file: Vinyl, cb: (err?: Error | null, file?: Vinyl) => void): void {
+    if (file.isDirectory()) {
+      cb(null, file);
+      return;
+    }
+    first ??= file;
+    if (packagePath(file) === r.fileName) {
+      cb(userError(PLUGIN, `the input already contains ${r.fileName}, which this plugin generates; remove it from the inputs`, file.path));
+      return;
+    }
+    contract ??= contractOf(file);
+    entryFor(file, options.onBytes, options.cache).then(
+      (entry) => {
+        entries.push(entry);
+        cb(null, file);
+      },
+      (err: unknown) => cb(asPluginError(PLUGIN, err, file.path)),
+    );
+  }
 }

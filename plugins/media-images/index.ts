@@ -13,12 +13,13 @@
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import Vinyl from "vinyl";
-import { deterministicZip, type ZipFileCache } from "../deterministic-zip/index.js";
-import { isoWriter } from "../iso-writer/index.js";
-import { startManifest, type HashCache, type ManifestOptions } from "../manifest/index.js";
+import { DEFAULT_ZIP_FILE_NAME, deterministicZip, type ZipFileCache } from "../deterministic-zip/index.js";
+import { DEFAULT_ISO_FILE_NAME, isoWriter } from "../iso-writer/index.js";
+import { DEFAULT_MANIFEST_NAME, startManifest, type HashCache, type ManifestOptions } from "../manifest/index.js";
 import { contentSize, DeferredContents, materialize } from "../shared/contents.js";
 import { CONSUMERS, MediaFeed } from "./feed.js";
 import { asPluginError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { packagePath, sortByPackagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
@@ -26,7 +27,7 @@ import { generatedStat } from "../shared/stat.js";
 const PLUGIN = "mediaImages";
 
 /** The default output names (also what a build leaves out of its inputs, see guest-tools-media). */
-export const MEDIA_NAMES = { iso: "aero-guest-tools.iso", zip: "aero-guest-tools.zip", manifest: "manifest.json" } as const;
+export const MEDIA_NAMES = { iso: DEFAULT_ISO_FILE_NAME, zip: DEFAULT_ZIP_FILE_NAME, manifest: DEFAULT_MANIFEST_NAME } as const;
 
 export interface MediaImagesOptions {
   /** ISO volume label. Default "AERO_GUEST_TOOLS". */
@@ -61,9 +62,14 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
   let shared: MediaFeed | undefined;
   return new Transform({
     objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      if (!file.isDirectory() && !file.isNull()) files.push(file);
-      cb();
+    transform(incoming: Vinyl, _enc, cb) {
+      intake(PLUGIN, incoming, { needs: "bytes" }).then(
+        (file) => {
+          if (!file.isDirectory()) files.push(file);
+          cb();
+        },
+        (err: unknown) => cb(asPluginError(PLUGIN, err)),
+      );
     },
     flush(cb) {
       (async () => {
@@ -95,6 +101,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
           fileName: options.isoName ?? MEDIA_NAMES.iso,
+          passThrough: [], // passed on once, below
           ...(options.cache && { cache: options.cache }),
           reader: feed.reader(CONSUMERS.iso),
         });
@@ -102,6 +109,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
           ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
           fileName: options.zipName ?? MEDIA_NAMES.zip,
+          passThrough: [],
           ...(progress && { onBytes: (n: number) => progress.advance(n) }),
           ...(options.cache && { cache: options.cache }),
           reader: feed.reader(CONSUMERS.zip),

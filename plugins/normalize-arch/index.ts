@@ -6,7 +6,8 @@
 import path from "node:path";
 import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
-import { userError } from "../shared/errors.js";
+import { asPluginError, userError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import { asciiLower, packagePath } from "../shared/paths.js";
 import { normalizeArchPath } from "./arch.js";
 
@@ -25,24 +26,28 @@ export function normalizeArch(): Transform {
   const seen = new Map<string, string>();
   return new Transform({
     objectMode: true,
-    transform(file: Vinyl, _enc, cb) {
-      const from = packagePath(file);
-      const to = normalizeArchPath(from);
-      if (to !== from) {
-        if (!file.isDirectory()) {
-          const key = asciiLower(to);
-          const earlier = seen.get(key);
-          // Two arch folders for one arch (amd64/ and x64/); a case clash inside one folder is
-          // payloadPolicy's case-collision rule, which names it better.
-          if (earlier !== undefined && archFolder(earlier) !== archFolder(from)) {
-            cb(userError(PLUGIN, `two input files map to ${to}: ${earlier} and ${from}; keep only one arch folder per arch (e.g. amd64/ or x64/, not both)`, file.path));
-            return;
-          }
-          seen.set(key, from);
-        }
-        file.path = path.join(file.base, ...to.split("/"));
-      }
-      cb(null, file);
+    transform(incoming: Vinyl, _enc, cb) {
+      intake(PLUGIN, incoming, { needs: "paths" }).then((file) => rename(file, cb), (err: unknown) => cb(asPluginError(PLUGIN, err)));
     },
   });
+
+  function rename(file: Vinyl, cb: (err?: Error | null, file?: Vinyl) => void): void {
+    const from = packagePath(file);
+    const to = normalizeArchPath(from);
+    if (to !== from) {
+      if (!file.isDirectory()) {
+        const key = asciiLower(to);
+        const earlier = seen.get(key);
+        // Two arch folders for one arch (amd64/ and x64/); a case clash inside one folder is
+        // payloadPolicy's case-collision rule, which names it better.
+        if (earlier !== undefined && archFolder(earlier) !== archFolder(from)) {
+          cb(userError(PLUGIN, `two input files map to ${to}: ${earlier} and ${from}; keep only one arch folder per arch (e.g. amd64/ or x64/, not both)`, file.path));
+          return;
+        }
+        seen.set(key, from);
+      }
+      file.path = path.join(file.base, ...to.split("/"));
+    }
+    cb(null, file);
+  }
 }

@@ -14,7 +14,8 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
 import { FileContents } from "../shared/contents.js";
-import { userError } from "../shared/errors.js";
+import { asPluginError, userError } from "../shared/errors.js";
+import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver } from "../validate-spec/drivers.js";
@@ -149,14 +150,12 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
   return new Transform({
     objectMode: true,
     transform(file: TreeFile, _enc, cb) {
-      if (file.isDirectory()) {
-        cb(null, file);
-        return;
-      }
-      decide(file).then(
-        (keep) => cb(null, keep ? file : undefined),
-        (err: unknown) => cb(err as Error),
-      );
+      intake(PLUGIN, file, { needs: "paths" })
+        .then((f) => (f.isDirectory() ? true : decide(f)))
+        .then(
+          (keep) => cb(null, keep ? file : undefined),
+          (err: unknown) => cb(asPluginError(PLUGIN, err)),
+        );
     },
     flush(cb) {
       for (const [p, n] of seen) {

@@ -5,14 +5,16 @@
 import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
 import { asPluginError } from "./errors.js";
+import { intake, type IntakeOptions } from "./intake.js";
 
 /**
  * A transform that collects the files `accept` takes (default: all; the rest are dropped) and,
- * at the end, emits what `finish(files)` returns. Anything `finish` throws fails the stream as a
- * PluginError of `plugin`.
+ * at the end, emits what `finish(files)` returns. Every file passes the shared intake first
+ * (`needs`, see intake.ts). Anything `finish` throws fails the stream as a PluginError of `plugin`.
  */
 export function collectThenFinish(
   plugin: string,
+  needs: IntakeOptions["needs"],
   finish: (files: Vinyl[]) => Vinyl[] | Promise<Vinyl[]>,
   accept: (file: Vinyl) => boolean = () => true,
 ): Transform {
@@ -20,8 +22,13 @@ export function collectThenFinish(
   return new Transform({
     objectMode: true,
     transform(file: Vinyl, _enc, cb) {
-      if (accept(file)) files.push(file);
-      cb();
+      intake(plugin, file, { needs }).then(
+        (f) => {
+          if (accept(f)) files.push(f);
+          cb();
+        },
+        (err: unknown) => cb(asPluginError(plugin, err)),
+      );
     },
     flush(cb) {
       (async () => finish(files))().then(

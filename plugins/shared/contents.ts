@@ -344,7 +344,10 @@ export function openContents(file: Vinyl): Readable {
       throw new Error(`the contents stream of ${file.relative} was already read; materialize() it first`);
     }
     consumed.add(contents);
-    return contents instanceof Readable ? contents : Readable.from(contents as AsyncIterable<Buffer>);
+    if (contents instanceof Readable) return contents;
+    // Read by its events: gulp 4's readable-stream clones are not async-iterable, and iterating
+    // gulp 5's streamx Composer (buffer: false) never ends.
+    return new Readable({ objectMode: false }).wrap(contents as NodeJS.ReadableStream);
   }
   throw new Error(`${file.relative} has no contents`);
 }

@@ -96,7 +96,7 @@ type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
  */
 export function validateSpec(specOrPath: string | PackagingSpec | object, options: ValidateSpecOptions = {}): Transform {
   const spec = typeof specOrPath === "string" ? loadSpecFile(specOrPath) : loadSpec(specOrPath);
-  return collectThenFinish(PLUGIN, (files) => check(spec, files, options));
+  return collectThenFinish(PLUGIN, "bytes", (files) => check(spec, files, options));
 }
 
 async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions): Promise<Vinyl[]> {
