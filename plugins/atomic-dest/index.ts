@@ -26,7 +26,7 @@ import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import log from "gulplog";
+import log from "../shared/log.js";
 import type Vinyl from "vinyl";
 import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";

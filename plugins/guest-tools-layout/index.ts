@@ -5,7 +5,7 @@
  * plugin fails the stream itself.
  */
 import type { Transform } from "node:stream";
-import log from "gulplog";
+import log from "../shared/log.js";
 import type { SigningPolicy } from "../manifest/document.js";
 import { MANIFEST_DEFAULTS } from "../manifest/index.js";
 import { collectThenFinish } from "../shared/barrier.js";

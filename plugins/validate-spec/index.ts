@@ -13,7 +13,7 @@
  */
 import path from "node:path";
 import type { Transform } from "node:stream";
-import log from "gulplog";
+import log from "../shared/log.js";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
 import { checkMediaPaths, type MediaPathProblem } from "../iso-writer/names.js";

@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import log from "gulplog";
+import log from "../shared/log.js";
 import Vinyl from "vinyl";
 import { IsoExtentContents, readIsoTree, type IsoTree } from "../iso-src/index.js";
 import { asPluginError, userError } from "../shared/errors.js";
