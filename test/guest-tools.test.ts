@@ -11,7 +11,7 @@ import { cleanupTempDirs, copySample, listFiles, run, runGulp, snapshotDir, temp
 interface Manifest {
   schema_version: number;
   package: { name: string; version: string; build_id: string; source_date_epoch: number };
-  inputs: { packaging_spec: { path: string; sha256: string }; packager: { name: string; version: string } };
+  inputs: { packaging_spec: { path: string; sha256: string }; packager: { name: string; packager_version: string } };
   signing_policy: string;
   certs_required: boolean;
   provenance: Record<string, string | null>;
