@@ -57,6 +57,7 @@ export const guestTools: TaskFunction = reportingErrors(async () => {
   const result = await buildGuestToolsMedia({ ...flags, progress: cliProgressSink({ quiet: flags.quiet }) });
   if (!flags.quiet) {
     for (const warning of result.warnings) log.warn(`warning: ${warning}`);
+    for (const line of result.signing) log.info(line);
     log.info(`wrote ${result.fileCount} files into:`);
     for (const out of result.outputs) log.info(`- ${out}`);
   }
@@ -70,6 +71,7 @@ export const validate: TaskFunction = reportingErrors(async () => {
   const result = await validateGuestToolsMedia(flags);
   if (!flags.quiet) {
     for (const warning of result.warnings) log.warn(`warning: ${warning}`);
+    for (const line of result.signing) log.info(line);
     log.info(`validation passed: ${result.fileCount} files would be packaged (nothing written)`);
   }
 });

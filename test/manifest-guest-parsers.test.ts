@@ -21,7 +21,7 @@ describe("manifest.json read by the guest's fallback line parser", () => {
   const full = buildManifestJson({
     packageVersion: "1.4.0",
     buildId: "ci-1234",
-    sourceDateEpoch: 1700000000,
+    sourceDateEpoch: 1700000000n,
     signingPolicy: "test",
     certsRequired: true,
     packagingSpec: { path: "specs/sample.json", sha256: "a".repeat(64) },

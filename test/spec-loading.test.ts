@@ -177,6 +177,7 @@ describe("packaging spec loading", () => {
             expected_hardware_ids_from_devices_cmd_var: null,
             allow_extensions: [],
             allow_path_regexes: [],
+            waive_checks: [],
           },
         ],
       });

@@ -24,7 +24,7 @@ import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
 import { guestToolsSrc } from "../tree-src/index.js";
 import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
-import { validateSpec } from "../validate-spec/index.js";
+import { formatCatalogSummary, validateSpec } from "../validate-spec/index.js";
 
 const PLUGIN = "guestToolsMedia";
 /** The file mediaImages adds; validate refuses inputs that take its name, as the build does. */
@@ -72,6 +72,8 @@ export interface MediaResult {
   /** Number of files on the media (manifest.json included). */
   fileCount: number;
   warnings: string[];
+  /** Catalog signers and embedded signatures found, one line each (for the build summary). */
+  signing: string[];
 }
 
 /** The path recorded in the manifest: relative to cwd when inside it, else the basename (relocatable). */
@@ -95,6 +97,8 @@ interface Prepared {
   specRecord: { path: string; sha256: string };
   contract: { contract: DeviceContract; record: ContractRecord } | undefined;
   report: ProblemReport;
+  /** Filled by validateSpec's catalog checks. */
+  signing: string[];
 }
 
 async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
@@ -135,6 +139,7 @@ async function prepare(options: GuestToolsMediaOptions): Promise<Prepared> {
     specRecord: { path: recordedPath(specPath, cwd), sha256: canonicalJsonSha256(specBytes) },
     contract,
     report: new ProblemReport(),
+    signing: [],
   };
 }
 
@@ -161,7 +166,12 @@ function checkStages(options: GuestToolsMediaOptions, p: Prepared): Transform[] 
       certsOutsideTest: options.certsOutsideTest ?? "refuse",
       report: p.report,
     }),
-    validateSpec(p.spec, { report: p.report, generatedFiles: [MANIFEST_NAME] }),
+    validateSpec(p.spec, {
+      report: p.report,
+      generatedFiles: [MANIFEST_NAME],
+      signingPolicy: options.signingPolicy ?? "test",
+      onCatalogSummary: (s) => p.signing.splice(0, Infinity, ...formatCatalogSummary(s)),
+    }),
   ];
 }
 
@@ -204,7 +214,7 @@ function source(options: GuestToolsMediaOptions, report: ProblemReport): Readabl
 }
 
 /** Run every check and write nothing. Resolves with the number of files that would be packaged. */
-export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): Promise<{ fileCount: number; warnings: string[] }> {
+export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): Promise<{ fileCount: number; warnings: string[]; signing: string[] }> {
   const p = await prepare(options);
   let fileCount = 0;
   await pipeline([
@@ -218,7 +228,7 @@ export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): 
       },
     }),
   ]);
-  return { fileCount, warnings: p.report.warnings.map((w) => w.message) };
+  return { fileCount, warnings: p.report.warnings.map((w) => w.message), signing: p.signing };
 }
 
 /** Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json into options.outDir, atomically. */
@@ -266,5 +276,5 @@ async function build(options: GuestToolsMediaOptions, progress: ProgressSink): P
     }),
   ], ...(options.signal ? [{ signal: options.signal }] : []));
   cache?.commit();
-  return { outputs, fileCount, warnings: p.report.warnings.map((w) => w.message) };
+  return { outputs, fileCount, warnings: p.report.warnings.map((w) => w.message), signing: p.signing };
 }

@@ -23,6 +23,8 @@ import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
+import type { SigningPolicy } from "../manifest/document.js";
+import { checkCatalogs, type CatalogSummary } from "./catalogs.js";
 import { decodeInfText } from "./inf.js";
 import { foldCase } from "./names.js";
 import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
@@ -65,6 +67,7 @@ export {
   type DriverCheckResult,
 } from "./drivers.js";
 export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
+export { checkCatalogs, formatCatalogSummary, WAIVABLE_CHECKS, type CatalogSummary, type CatalogCheckOptions, type WaivableCheck } from "./catalogs.js";
 
 const PLUGIN = "validateSpec";
 
@@ -85,6 +88,14 @@ export interface ValidateSpecOptions {
    * one of them, or at a spelling of one that differs only by case, is an error. Default none.
    */
   generatedFiles?: readonly string[];
+  /**
+   * The media's signing policy, for the catalog and signature checks: under "test" and
+   * "production" their problems are errors, under "none" warnings. Without it only catalog
+   * coverage is checked, as warnings.
+   */
+  signingPolicy?: SigningPolicy;
+  /** Told what the catalog checks found (catalog signers, embedded signatures), for a summary. */
+  onCatalogSummary?: (summary: CatalogSummary) => void;
 }
 
 /** A vinyl file with the extra fields upstream plugins may set. */
@@ -133,6 +144,9 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
     : await devicesCmdVars(devicesCmd);
   const result = validateDrivers(spec, entries, vars, report.skipped);
   report.absorb(result.report);
+  const infTexts = new Map(entries.filter((e) => e.infText !== undefined).map((e) => [e.path, e.infText!]));
+  const catalogSummary = await checkCatalogs(spec, files, infTexts, report, { signingPolicy: options.signingPolicy });
+  options.onCatalogSummary?.(catalogSummary);
 
   // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
   // the ISO: the writer's own path check, so validate refuses exactly what the build would.

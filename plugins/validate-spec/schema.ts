@@ -125,6 +125,17 @@ export const packagingSpecSchema = {
           "Rust regex patterns (case-insensitive, unanchored) matched against the driver-relative path " +
             "(e.g. \"symbols/.*\\\\.pdb$\") of build artifacts that should be packaged for this driver.",
         ),
+        waive_checks: {
+          type: "array",
+          items: { enum: ["catalog-coverage", "catalog-signature", "embedded-signature"] },
+          uniqueItems: true,
+          default: [],
+          description:
+            "Checks not run for this driver: \"catalog-coverage\" (its catalogs list the INF and every file it " +
+            "references, with matching hashes), \"catalog-signature\" (each catalog's signature verifies and " +
+            "follows the signing policy), \"embedded-signature\" (a 64-bit boot-start .sys carries its own " +
+            "signature). For drivers whose catalogs are made after packaging; the media then may not install.",
+        },
       },
     },
     legacyDriver: {

@@ -29,6 +29,8 @@ export interface DriverSpec {
   readonly allow_extensions: readonly string[];
   /** Rust regex patterns, as written. */
   readonly allow_path_regexes: readonly string[];
+  /** Checks waived for this driver (see WAIVABLE_CHECKS in catalogs.ts). */
+  readonly waive_checks: readonly string[];
 }
 
 /** A loaded, validated spec: legacy `required_drivers` merged in, names normalised. Frozen. */
@@ -146,6 +148,7 @@ interface RawDriver {
   expected_hardware_ids_from_devices_cmd_var?: string | null;
   allow_extensions?: string[];
   allow_path_regexes?: string[];
+  waive_checks?: string[];
 }
 
 interface RawSpec {
@@ -175,6 +178,7 @@ function normalize(raw: RawSpec, problems: SpecProblem[]): PackagingSpec {
       expected_hardware_ids_from_devices_cmd_var: d.expected_hardware_ids_from_devices_cmd_var ?? null,
       allow_extensions: [...(d.allow_extensions ?? [])],
       allow_path_regexes: [...(d.allow_path_regexes ?? [])],
+      waive_checks: [...(d.waive_checks ?? [])],
     });
   });
 
@@ -215,6 +219,7 @@ function normalize(raw: RawSpec, problems: SpecProblem[]): PackagingSpec {
         expected_hardware_ids_from_devices_cmd_var: hwidVar,
         allow_extensions: [],
         allow_path_regexes: [],
+        waive_checks: [],
       });
     }
   });
