@@ -43,8 +43,8 @@ const MAX_HASHED_BYTES = 1024 * 1024 * 1024;
 const REGENERATE = "regenerate the catalog after rebuilding the driver (Inf2Cat /driver:<dir> /os:7_X86,7_X64), then sign it";
 
 export interface CatalogCheckOptions {
-  /** Decides errors vs warnings and the signature rules; undefined: coverage only, as warnings. */
-  signingPolicy?: SigningPolicy | undefined;
+  /** Decides errors vs warnings and the signature rules. */
+  signingPolicy: SigningPolicy;
   /** "Now" for certificate expiry. */
   now?: Date;
 }
@@ -72,13 +72,13 @@ export async function checkCatalogs(
   files: readonly Vinyl[],
   infTexts: ReadonlyMap<string, string>,
   report: ProblemReport,
-  options: CatalogCheckOptions = {},
+  options: CatalogCheckOptions,
 ): Promise<CatalogSummary> {
   const policy = options.signingPolicy;
   const now = options.now ?? new Date();
   const summary: CatalogSummary = { catalogs: 0, signers: [], embeddedSigned: [], embeddedUnsigned: [] };
-  // Under "none" (or no policy given) nothing here fails the build.
-  const strict = policy === "test" || policy === "production";
+  // Under "none" nothing here fails the build.
+  const strict = policy !== "none";
   const add = (p: Problem) => (strict ? report.error(p) : report.warn(p));
 
   const trusted = await certificates(files, report); // parsed whatever the policy: each must be X.509
@@ -198,14 +198,13 @@ async function checkSignature(
   cat: ParsedCatalog,
   catPath: string,
   group: string,
-  policy: SigningPolicy | undefined,
+  policy: SigningPolicy,
   trusted: Awaited<ReturnType<typeof certificates>>,
   now: Date,
   add: (p: Problem) => void,
   report: ProblemReport,
   summary: CatalogSummary,
 ): Promise<void> {
-  if (policy === undefined) return;
   const verdict = await verifyCatalogSignature(cat);
   if (!verdict.valid) {
     add({ rule: "catalog-signature", group, path: catPath, message: `the signature of ${catPath} does not verify: ${verdict.reason}`, hint: "sign the catalog again after generating it (signtool sign /fd sha1)" });

@@ -37,6 +37,8 @@ export interface DriverSpec {
 export interface PackagingSpec {
   readonly require_optional_drivers_on_all_arches: boolean;
   readonly fail_on_unlisted_driver_dirs: boolean;
+  /** Modern (virtio 1.0) devices only: transitional virtio IDs are refused everywhere. */
+  readonly modern_virtio_only: boolean;
   readonly drivers: readonly DriverSpec[];
 }
 
@@ -154,6 +156,7 @@ interface RawDriver {
 interface RawSpec {
   require_optional_drivers_on_all_arches?: boolean;
   fail_on_unlisted_driver_dirs?: boolean;
+  modern_virtio_only?: boolean;
   drivers?: RawDriver[];
   required_drivers?: RawDriver[];
 }
@@ -230,6 +233,7 @@ function normalize(raw: RawSpec, problems: SpecProblem[]): PackagingSpec {
   return deepFreeze({
     require_optional_drivers_on_all_arches: raw.require_optional_drivers_on_all_arches ?? false,
     fail_on_unlisted_driver_dirs: raw.fail_on_unlisted_driver_dirs ?? false,
+    modern_virtio_only: raw.modern_virtio_only ?? false,
     drivers,
   });
 }
