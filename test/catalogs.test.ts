@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CatalogError, chainsTo, parseCatalog, parseCertificate, verifyCatalogSignature } from "../plugins/catalog/catalog.js";
-import { coverage, digestFile } from "../plugins/catalog/coverage.js";
+import { coverage, digestFile, FileDigester } from "../plugins/catalog/coverage.js";
 import { validateGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { buildCatalog } from "./fixtures/catalogs/catalog-builder.js";
 import { plannedCatalogs, regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
@@ -122,6 +122,22 @@ describe("catalogs and signatures", function () {
           const member = parsed.members.find((m) => m.name === inf);
           assert.equal(member?.digest.toString("hex"), sha1, `${cat} lists ${inf}`);
           assert.equal(member?.kind, "flat");
+        }
+      }
+    });
+
+    it("hashes the same streamed in chunks of any size as in one piece (signed and unsigned PE, flat)", () => {
+      const unsigned = path.join(tempDir(), "u.sys");
+      rebuildSys(unsigned, false);
+      for (const file of [path.join(SAMPLE_DRIVERS, "amd64/virtio-blk/aero_virtio_blk.sys"), unsigned, path.join(SAMPLE_DRIVERS, "x86/aerogpu/aerogpu_dx11.inf")]) {
+        const bytes = readFileSync(file);
+        const whole = digestFile(file, bytes);
+        for (const size of [1, 7, 300, 4096, 1 << 20]) {
+          const d = new FileDigester(file, bytes.length, ["sha1", "sha256"]);
+          for (let at = 0; at < bytes.length; at += size) d.update(bytes.subarray(at, at + size));
+          const streamed = d.digest();
+          assert.equal(streamed.pe, whole.pe);
+          for (const alg of ["sha1", "sha256"] as const) assert.ok(streamed.digests.get(alg)!.equals(whole.digests.get(alg)!), `${path.basename(file)} ${alg} in chunks of ${size}`);
         }
       }
     });

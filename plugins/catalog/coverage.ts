@@ -5,7 +5,8 @@
 import { asciiLower } from "../shared/paths.js";
 import { infReferencedFiles, normalizeInfToken, parseInf } from "../validate-spec/inf.js";
 import type { CatalogMember, ParsedCatalog } from "./catalog.js";
-import { authenticodeDigests, flatDigests, isPeLayout, isPeName, peLayout, type DigestAlgorithm, type PeLayout } from "./pe.js";
+import { createHash, type Hash } from "node:crypto";
+import { AuthenticodeHasher, authenticodeDigests, flatDigests, isPeLayout, isPeName, peLayout, type DigestAlgorithm, type PeLayout } from "./pe.js";
 
 export type CatalogArch = "x86" | "amd64";
 
@@ -75,6 +76,64 @@ export function digestFile(name: string, bytes: Uint8Array, algs: readonly Diges
 
 function peDigest(bytes: Uint8Array, layout: PeLayout, algs: readonly DigestAlgorithm[]): FileDigest {
   return { pe: true, digests: authenticodeDigests(bytes, layout, algs), embeddedSignature: layout.certTable !== undefined, machine: layout.machine };
+}
+
+/** PE headers are looked for in this much of a file's start. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * digestFile() over a stream: feed the file's chunks in order, then digest(). Holds at most the
+ * first 64 KiB (to read the PE headers), never the whole file. With no algorithm it only reads the
+ * layout: `done` turns true once the headers are seen, and the rest need not be read.
+ */
+export class FileDigester {
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private pe: AuthenticodeHasher | undefined;
+  private flat: Array<[DigestAlgorithm, Hash]> | undefined;
+  private result: Omit<FileDigest, "digests"> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly size: number,
+    private readonly algs: readonly DigestAlgorithm[],
+  ) {}
+
+  get done(): boolean {
+    return this.result !== undefined && this.algs.length === 0;
+  }
+
+  update(chunk: Uint8Array): void {
+    if (this.result) return this.feed(chunk);
+    this.head.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.headLength += chunk.byteLength;
+    if (this.headLength >= Math.min(HEAD_BYTES, this.size)) this.start();
+  }
+
+  digest(): FileDigest {
+    if (!this.result) this.start();
+    const digests = this.pe ? this.pe.digest() : new Map((this.flat ?? []).map(([a, h]) => [a, h.digest()] as const));
+    return { ...this.result!, digests };
+  }
+
+  private start(): void {
+    const head = Buffer.concat(this.head, this.headLength);
+    this.head = [];
+    const layout = isPeName(this.name) ? peLayout(head, this.size) : undefined;
+    if (layout && isPeLayout(layout)) {
+      this.pe = new AuthenticodeHasher(layout, this.size, this.algs);
+      this.result = { pe: true, embeddedSignature: layout.certTable !== undefined, machine: layout.machine };
+    } else {
+      this.flat = this.algs.map((a) => [a, createHash(a)]);
+      this.result = { pe: false, embeddedSignature: false, ...(layout ? { notPe: (layout as { error: string }).error } : {}) };
+    }
+    this.feed(head);
+  }
+
+  private feed(chunk: Uint8Array): void {
+    if (this.pe) this.pe.update(chunk);
+    else for (const [, h] of this.flat!) h.update(chunk);
+  }
 }
 
 export type CoverageVerdict =

@@ -27,8 +27,11 @@ export interface PeLayout {
 export const MACHINE_I386 = 0x14c;
 export const MACHINE_AMD64 = 0x8664;
 
-/** The layout of a PE image, or a reason it is not one. Bounds-checked: never throws on bad input. */
-export function peLayout(buf: Uint8Array): PeLayout | { error: string } {
+/**
+ * The layout of a PE image, or a reason it is not one. `buf` holds at least the headers (the whole
+ * file, or its start when `fileSize` is given). Bounds-checked: never throws on bad input.
+ */
+export function peLayout(buf: Uint8Array, fileSize = buf.length): PeLayout | { error: string } {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.length < 64 || buf[0] !== 0x4d || buf[1] !== 0x5a) return { error: "no MZ header" };
   const pe = view.getUint32(0x3c, true);
@@ -53,7 +56,7 @@ export function peLayout(buf: Uint8Array): PeLayout | { error: string } {
     const offset = view.getUint32(certDirOffset, true);
     const size = view.getUint32(certDirOffset + 4, true);
     if (size > 0) {
-      if (offset < opt + optSize || offset + size > buf.length) return { error: "certificate table outside the file" };
+      if (offset < opt + optSize || offset + size > fileSize) return { error: "certificate table outside the file" };
       certTable = { offset, size };
     }
   }
@@ -66,23 +69,56 @@ export function isPeLayout(x: PeLayout | { error: string }): x is PeLayout {
 
 /** The Authenticode image hash of a PE image, one digest per requested algorithm (one pass). */
 export function authenticodeDigests(buf: Uint8Array, layout: PeLayout, algorithms: readonly DigestAlgorithm[]): Map<DigestAlgorithm, Buffer> {
-  const hashes = algorithms.map((a) => [a, createHash(a)] as const);
-  const update = (from: number, to: number) => {
-    if (to > from) for (const [, h] of hashes) h.update(buf.subarray(from, to));
-  };
-  const end = layout.certTable ? layout.certTable.offset : buf.length;
-  update(0, layout.checksumOffset);
-  if (layout.certDirOffset >= 0) {
-    update(layout.checksumOffset + 4, layout.certDirOffset);
-    update(layout.certDirOffset + 8, end);
-  } else {
-    update(layout.checksumOffset + 4, end);
+  const h = new AuthenticodeHasher(layout, buf.length, algorithms);
+  h.update(buf);
+  return h.digest();
+}
+
+/**
+ * Streaming form: feed the file's bytes in order, in chunks of any size; the excluded ranges
+ * (checksum, certificate-table entry, certificate table) are skipped as they pass.
+ */
+export class AuthenticodeHasher {
+  private readonly hashes: Array<[DigestAlgorithm, ReturnType<typeof createHash>]>;
+  private readonly skip: Array<[number, number]>;
+  private offset = 0;
+
+  constructor(
+    private readonly layout: PeLayout,
+    private readonly fileSize: number,
+    algorithms: readonly DigestAlgorithm[],
+  ) {
+    this.hashes = algorithms.map((a) => [a, createHash(a)]);
+    this.skip = [[layout.checksumOffset, layout.checksumOffset + 4]];
+    if (layout.certDirOffset >= 0) this.skip.push([layout.certDirOffset, layout.certDirOffset + 8]);
+    const end = layout.certTable ? layout.certTable.offset : fileSize;
+    this.skip.push([end, Number.MAX_SAFE_INTEGER]);
   }
-  if (!layout.certTable && buf.length % 8 !== 0) {
-    const pad = Buffer.alloc(8 - (buf.length % 8));
-    for (const [, h] of hashes) h.update(pad);
+
+  update(chunk: Uint8Array): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      const at = this.offset + pos;
+      const inside = this.skip.find(([from, to]) => at >= from && at < to);
+      if (inside) {
+        pos = Math.min(chunk.length, inside[1] - this.offset);
+        continue;
+      }
+      const next = Math.min(...this.skip.filter(([from]) => from > at).map(([from]) => from), this.offset + chunk.length);
+      const piece = chunk.subarray(pos, next - this.offset);
+      for (const [, h] of this.hashes) h.update(piece);
+      pos = next - this.offset;
+    }
+    this.offset += chunk.length;
   }
-  return new Map(hashes.map(([a, h]) => [a, h.digest()]));
+
+  digest(): Map<DigestAlgorithm, Buffer> {
+    if (!this.layout.certTable && this.fileSize % 8 !== 0) {
+      const pad = Buffer.alloc(8 - (this.fileSize % 8));
+      for (const [, h] of this.hashes) h.update(pad);
+    }
+    return new Map(this.hashes.map(([a, h]) => [a, h.digest()]));
+  }
 }
 
 /** The hash of the whole file, one digest per algorithm: what a catalog records for a non-PE member. */

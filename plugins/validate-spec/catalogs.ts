@@ -6,21 +6,13 @@
  * catalogs use. The formats live in plugins/catalog; this file reads the files and words the report.
  */
 import type Vinyl from "vinyl";
-import {
-  CatalogError,
-  chainsTo,
-  isSelfSigned,
-  parseCatalog,
-  parseCertificate,
-  parseCertificateBundle,
-  verifyCatalogSignature,
-  type ParsedCatalog,
-} from "../catalog/catalog.js";
+import * as catalogLib from "../catalog/catalog.js";
+import type { ParsedCatalog } from "../catalog/catalog.js";
 import {
   catalogCoveredNames,
   coverage,
-  digestFile,
   displayAlgorithm,
+  FileDigester,
   infBootStartBinaries,
   infCatalogFile,
   memberAlgorithms,
@@ -28,7 +20,7 @@ import {
 } from "../catalog/coverage.js";
 import type { DigestAlgorithm } from "../catalog/pe.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import { materialize, readAllContents } from "../shared/contents.js";
+import { contentSize, materialize, openContents, readAllContents } from "../shared/contents.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
 import type { Problem, ProblemReport } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
@@ -38,8 +30,7 @@ import type { DriverSpec, PackagingSpec } from "./spec.js";
 export const WAIVABLE_CHECKS = ["catalog-coverage", "catalog-signature", "embedded-signature"] as const;
 export type WaivableCheck = (typeof WAIVABLE_CHECKS)[number];
 
-/** Larger files are not hashed for the coverage check (nothing a catalog lists is this big). */
-const MAX_HASHED_BYTES = 1024 * 1024 * 1024;
+type CatalogModule = typeof catalogLib;
 const REGENERATE = "regenerate the catalog after rebuilding the driver (Inf2Cat /driver:<dir> /os:7_X86,7_X64), then sign it";
 
 export interface CatalogCheckOptions {
@@ -81,7 +72,10 @@ export async function checkCatalogs(
   const strict = policy !== "none";
   const add = (p: Problem) => (strict ? report.error(p) : report.warn(p));
 
-  const trusted = await certificates(files, report); // parsed whatever the policy: each must be X.509
+  const certFiles = files.filter((f) => !f.isDirectory() && !f.isNull() && /^certs\/[^/]+\.(cer|crt|p7b)$/i.test(packagePath(f)));
+  const hasCatalogs = files.some((f) => !f.isDirectory() && /\.cat$/i.test(f.path) && parseDriverPath(packagePath(f)) !== null);
+  const lib = hasCatalogs || certFiles.length ? catalogLib : undefined;
+  const trusted = lib ? await certificates(lib, certFiles, report) : []; // parsed whatever the policy: each must be X.509
 
   const dirs = new Map<string, DriverDir>();
   for (const file of files) {
@@ -101,6 +95,7 @@ export async function checkCatalogs(
 
   const catalogs = new Map<string, ParsedCatalog | null>(); // package path → parsed (null: not a catalog)
   const digests = new Map<string, FileDigest | null>();
+  const digestOf = (file: Vinyl, filePath: string, group: string, algs: readonly DigestAlgorithm[]) => fileDigest(file, filePath, digests, group, report, algs);
   const signatureChecked = new Set<string>();
 
   for (const key of [...dirs.keys()].sort(compareCodePoints)) {
@@ -124,7 +119,8 @@ export async function checkCatalogs(
       if (!catFile) continue; // the reference check reports a missing catalog
       const catPath = packagePath(catFile);
       let cat = catalogs.get(catPath);
-      if (cat === undefined) {
+      if (cat === undefined && lib) {
+        const { CatalogError, parseCatalog } = lib;
         try {
           await materialize(catFile);
           cat = parseCatalog(await readAllContents(catFile, 64 * 1024 * 1024));
@@ -136,11 +132,11 @@ export async function checkCatalogs(
         }
         catalogs.set(catPath, cat);
       }
-      if (!cat) continue;
+      if (!cat || !lib) continue;
 
       if (!waived.has("catalog-signature") && !signatureChecked.has(catPath)) {
         signatureChecked.add(catPath);
-        await checkSignature(cat, catPath, group, policy, trusted, now, add, report, summary);
+        await checkSignature(lib, cat, catPath, group, policy, trusted, now, add, report, summary);
       }
       if (waived.has("catalog-coverage")) continue;
       const algs = [...new Set(cat.members.map((m) => m.digestAlgorithm).filter((a): a is DigestAlgorithm => a === "sha1" || a === "sha256"))];
@@ -149,7 +145,7 @@ export async function checkCatalogs(
         const file = d.byName.get(asciiLower(name));
         if (!file) continue; // missing files are the reference check's
         const filePath = packagePath(file);
-        const digest = await digestOf(file, filePath, digests, group, report);
+        const digest = await digestOf(file, filePath, group, algs);
         if (!digest) continue;
         const verdict = coverage(cat, name, digest);
         const how = digest.pe ? "Authenticode image hash" : "file hash";
@@ -168,7 +164,7 @@ export async function checkCatalogs(
     for (const [name, file] of d.byName) {
       if (!name.endsWith(".sys")) continue;
       const filePath = packagePath(file);
-      const digest = await digestOf(file, filePath, digests, group, report);
+      const digest = await digestOf(file, filePath, group, []);
       if (!digest || !digest.pe) continue;
       (digest.embeddedSignature ? summary.embeddedSigned : summary.embeddedUnsigned).push(filePath);
       if (!digest.embeddedSignature && d.arch === "amd64" && bootStart.has(name) && !waived.has("embedded-signature") && policy !== "none") {
@@ -180,31 +176,57 @@ export async function checkCatalogs(
   return summary;
 }
 
-async function digestOf(file: Vinyl, filePath: string, cache: Map<string, FileDigest | null>, group: string, report: ProblemReport): Promise<FileDigest | null> {
-  let digest = cache.get(filePath);
-  if (digest !== undefined) return digest;
+/**
+ * A file's digests for `algs`, streamed (never held in memory), each file read once per set of
+ * algorithms; with no algorithm only its PE headers are read (embedded signature present or not).
+ */
+async function fileDigest(
+  file: Vinyl,
+  filePath: string,
+  cache: Map<string, FileDigest | null>,
+  group: string,
+  report: ProblemReport,
+  algs: readonly DigestAlgorithm[],
+): Promise<FileDigest | null> {
+  const known = cache.get(filePath);
+  if (known === null) return null;
+  const missing = algs.filter((a) => !known?.digests.has(a));
+  if (known && missing.length === 0) return known;
   try {
     await materialize(file);
-    digest = digestFile(filePath, await readAllContents(file, MAX_HASHED_BYTES));
+    const digester = new FileDigester(filePath, contentSize(file), missing);
+    const stream = openContents(file);
+    for await (const chunk of stream) {
+      digester.update(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      if (digester.done) {
+        stream.destroy();
+        break;
+      }
+    }
+    const fresh = digester.digest();
+    const merged: FileDigest = known ? { ...known, digests: new Map([...known.digests, ...fresh.digests]) } : fresh;
+    cache.set(filePath, merged);
+    return merged;
   } catch (err) {
     report.warn({ rule: "catalog-unhashed", group, path: filePath, message: `${filePath} could not be hashed for the catalog check: ${(err as Error).message}` });
-    digest = null;
+    cache.set(filePath, null);
+    return null;
   }
-  cache.set(filePath, digest);
-  return digest;
 }
 
 async function checkSignature(
+  lib: CatalogModule,
   cat: ParsedCatalog,
   catPath: string,
   group: string,
   policy: SigningPolicy,
-  trusted: Awaited<ReturnType<typeof certificates>>,
+  trusted: ReturnType<CatalogModule["parseCertificate"]>[],
   now: Date,
   add: (p: Problem) => void,
   report: ProblemReport,
   summary: CatalogSummary,
 ): Promise<void> {
+  const { chainsTo, isSelfSigned, verifyCatalogSignature } = lib;
   const verdict = await verifyCatalogSignature(cat);
   if (!verdict.valid) {
     add({ rule: "catalog-signature", group, path: catPath, message: `the signature of ${catPath} does not verify: ${verdict.reason}`, hint: "sign the catalog again after generating it (signtool sign /fd sha1)" });
@@ -228,17 +250,15 @@ async function checkSignature(
 }
 
 /** Every certificate in certs/ (DER or PEM .cer/.crt, PKCS#7 .p7b), each of which must parse as X.509. */
-async function certificates(files: readonly Vinyl[], report: ProblemReport): Promise<ReturnType<typeof parseCertificate>[]> {
-  const out: ReturnType<typeof parseCertificate>[] = [];
-  for (const file of files) {
-    if (file.isDirectory() || file.isNull()) continue;
+async function certificates(lib: CatalogModule, certFiles: readonly Vinyl[], report: ProblemReport): Promise<ReturnType<CatalogModule["parseCertificate"]>[]> {
+  const out: ReturnType<CatalogModule["parseCertificate"]>[] = [];
+  for (const file of certFiles) {
     const p = packagePath(file);
-    if (!/^certs\/[^/]+\.(cer|crt|p7b)$/i.test(p)) continue;
     try {
       await materialize(file);
       const bytes = await readAllContents(file, 16 * 1024 * 1024);
-      if (/\.p7b$/i.test(p)) out.push(...parseCertificateBundle(bytes));
-      else out.push(parseCertificate(bytes));
+      if (/\.p7b$/i.test(p)) out.push(...lib.parseCertificateBundle(bytes));
+      else out.push(lib.parseCertificate(bytes));
     } catch (err) {
       report.error({ rule: "certificate-invalid", group: "guest-tools", path: p, message: `${p} is not an X.509 certificate (DER or PEM): ${(err as Error).message}`, hint: "export the signing certificate as a .cer file (DER or Base-64)" });
     }
