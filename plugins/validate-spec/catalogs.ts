@@ -93,13 +93,14 @@ export async function checkCatalogs(
     if (name.endsWith(".inf") && infTexts.has(p)) d.infs.push(file);
   }
 
-  const catalogs = new Map<string, ParsedCatalog | null>(); // package path → parsed (null: not a catalog)
   const digests = new Map<string, FileDigest | null>();
   const digestOf = (file: Vinyl, filePath: string, group: string, algs: readonly DigestAlgorithm[]) => fileDigest(file, filePath, digests, group, report, algs);
   const signatureChecked = new Set<string>();
 
   for (const key of [...dirs.keys()].sort(compareCodePoints)) {
     const d = dirs.get(key)!;
+    // Catalogs live in their driver's folder: parsed once here, dropped after (asn1js trees are big).
+    const catalogs = new Map<string, ParsedCatalog | null>(); // package path → parsed (null: not a catalog)
     const waived = new Set(d.driver.waive_checks);
     const group = `${d.driver.name} (${d.arch})`;
     const bootStart = new Set<string>();
