@@ -166,6 +166,7 @@ describe("packaging spec loading", () => {
       assert.deepEqual(spec, {
         require_optional_drivers_on_all_arches: false,
         fail_on_unlisted_driver_dirs: false,
+        modern_virtio_only: false,
         drivers: [
           {
             name: "aerogpu",
