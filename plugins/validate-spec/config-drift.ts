@@ -12,7 +12,7 @@ import { parseTokenList } from "../devices-cmd/parse.js";
 import { asciiUpper, compareCodePoints } from "../shared/paths.js";
 import type { ProblemReport } from "../shared/report.js";
 import { infContentLines, pciBaseHardwareId } from "./inf.js";
-import { compileRustRegex, rustRegexEscape } from "./rust-regex.js";
+import { compileRustRegex, rustRegexEscape, type RustRegex } from "./rust-regex.js";
 import type { DriverSpec, PackagingSpec } from "./spec.js";
 
 const GROUP = "config/devices.cmd";
@@ -33,7 +33,7 @@ export function driverHwidsVar(driver: DriverSpec): string | undefined {
   return undefined;
 }
 
-function compile(pattern: string): RegExp | undefined {
+function compile(pattern: string): RustRegex | undefined {
   try {
     return compileRustRegex(pattern, { caseInsensitive: true });
   } catch {
@@ -56,9 +56,9 @@ export function checkConfigDrift(
     // The driver's effective patterns: its own, plus those it derives from its devices.cmd variable.
     const patterns = [...driver.expected_hardware_ids];
     if (driver.expected_hardware_ids_from_devices_cmd_var) for (const t of tokens) patterns.push(rustRegexEscape(pciBaseHardwareId(t)));
-    const compiled = patterns.map(compile).filter((r): r is RegExp => r !== undefined);
+    const compiled = patterns.map(compile).filter((r): r is RustRegex => r !== undefined);
     if (compiled.length === 0) continue;
-    const unmatched = tokens.filter((t) => !compiled.some((re) => ((re.lastIndex = 0), re.test(t))));
+    const unmatched = tokens.filter((t) => !compiled.some((re) => re.test(t)));
     if (unmatched.length) {
       report.error({
         rule: "devices-cmd-hwid-unmatched",
@@ -80,7 +80,7 @@ function modernOnly(spec: PackagingSpec, vars: ReadonlyMap<string, string>, infT
     for (const pattern of driver.expected_hardware_ids) {
       const named = TRANSITIONAL.exec(pattern.replace(/\\\\/g, "\\").replace(/\\&/g, "&"));
       const re = compile(pattern);
-      const matched = re ? TRANSITIONAL_SAMPLES.find((id) => ((re.lastIndex = 0), re.test(id))) : undefined;
+      const matched = re ? TRANSITIONAL_SAMPLES.find((id) => re.test(id)) : undefined;
       if (!named && !matched) continue;
       const dev = named ? named[1]! : matched!.slice(-4);
       report.error({

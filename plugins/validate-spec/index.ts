@@ -235,8 +235,8 @@ function mediaPathError(problem: MediaPathProblem): Problem {
 async function contractDrift(file: TreeFile | undefined): Promise<{ onDisk: Map<string, string>; generated: Map<string, string> } | undefined> {
   if (!file || !Buffer.isBuffer(file.aeroReplacedDevicesCmd) || file.isNull() || file.isDirectory()) return undefined;
   const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes);
-  await materialize(file);
-  return { onDisk: parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd)), generated: parseDevicesCmdVars(decode(await readAllContents(file))) };
+  const generated = await readDocumentFile("devicesCmd", file, packagePath(file));
+  return { onDisk: parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd)), generated: parseDevicesCmdVars(decode(generated)) };
 }
 
 async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, string>> {
