@@ -69,6 +69,7 @@ function readFlags<T>(task: string, parse: () => T): T {
 function report(result: MediaResult, quiet: boolean, done: (result: MediaResult) => void): void {
   if (quiet) return;
   for (const warning of result.warnings) log.warn(`warning: ${warning}`);
+  for (const line of result.signing) log.info(line);
   done(result);
 }
 

@@ -15,6 +15,7 @@ export * from "./payload-policy/index.js";
 export * from "./devices-cmd/index.js";
 export * from "./guest-tools-layout/index.js";
 export * from "./validate-spec/index.js";
+export * from "./catalog/index.js";
 
 // Writers
 export * from "./manifest/index.js";

@@ -66,7 +66,7 @@ describe("device contract and manifest provenance (end to end)", function () {
     assert.deepEqual(m.inputs.packaging_spec, { path: "spec.json", sha256: m.provenance.packaging_spec_sha256 });
     assert.equal(m.provenance.packaging_spec_path, "spec.json");
     assert.equal(m.provenance.windows_device_contract_path, "contract.json");
-    assert.equal(typeof m.inputs.packager.version, "string");
+    assert.equal(typeof m.inputs.packager.packager_version, "string");
   });
 
   it("records only the basename of an input outside the working directory", () => {

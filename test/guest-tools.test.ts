@@ -6,12 +6,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
 import { cleanupTempDirs, copySample, listFiles, run, runGulp, snapshotDir, tempDir } from "./support/fixtures.js";
 
 interface Manifest {
   schema_version: number;
   package: { name: string; version: string; build_id: string; source_date_epoch: number };
-  inputs: { packaging_spec: { path: string; sha256: string }; packager: { name: string; version: string } };
+  inputs: { packaging_spec: { path: string; sha256: string }; packager: { name: string; packager_version: string } };
   signing_policy: string;
   certs_required: boolean;
   provenance: Record<string, string | null>;
@@ -118,7 +119,7 @@ describe("gulp guest-tools (end to end)", function () {
     assert.deepEqual(outputsOf(out2), outputsOf(out));
   });
 
-  it("passes bytes through untouched: all 256 byte values, a UTF-16LE INF and a UTF-8-with-BOM INF", () => {
+  it("passes bytes through untouched: all 256 byte values, a UTF-16LE INF and a UTF-8-with-BOM INF", async () => {
     const s = copySample();
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     writeFileSync(path.join(s.drivers, "x86/virtio-blk/all-bytes.bin"), all);
@@ -128,6 +129,7 @@ describe("gulp guest-tools (end to end)", function () {
     const blkInf = path.join(s.drivers, "amd64/virtio-blk/aero_virtio_blk.inf");
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(blkInf)]);
     writeFileSync(blkInf, bom);
+    await regenerateCatalogs(s.drivers); // the catalogs hash the INFs' bytes
     const o = path.join(tempDir(), "dist");
     mustBuild(s, o);
     for (const dir of [extract(path.join(o, "aero-guest-tools.iso")), extract(path.join(o, "aero-guest-tools.zip"))]) {
@@ -157,8 +159,9 @@ describe("gulp guest-tools (end to end)", function () {
     assert.equal(zipinfo.trim(), "(2023, 11, 14, 22, 13, 20)");
   });
 
-  it("builds production media without certificates, and refuses certificates under it", () => {
+  it("builds production media without certificates, and refuses certificates under it", async () => {
     const s = copySample();
+    await regenerateCatalogs(s.drivers, { signer: "release-signing" }); // production drivers are not test-signed
     const o = path.join(tempDir(), "dist");
     const refused = build(s, o, ["--signing-policy", "production"]);
     assert.notEqual(refused.status, 0);

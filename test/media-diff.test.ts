@@ -4,6 +4,7 @@ import path from "node:path";
 import { buildGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { diffMediaFiles, formatMediaDiff } from "../plugins/media-diff/index.js";
 import { infVersionInfo } from "../plugins/validate-spec/inf-version.js";
+import { regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
 import { cleanupTempDirs, copySample, run, tempDir } from "./support/fixtures.js";
 
 const ISO = "aero-guest-tools.iso";
@@ -21,6 +22,7 @@ describe("diffMedia", function () {
     // The next release: a new DriverVer in one INF, a file added, a file removed, a file changed.
     const inf = path.join(sample.drivers, "amd64/virtio-blk/aero_virtio_blk.inf");
     writeFileSync(inf, readFileSync(inf, "latin1").replace(/DriverVer\s*=\s*[^\r\n]+/, "DriverVer   = 02/20/2026,0.2.0.0"), "latin1");
+    await regenerateCatalogs(sample.drivers); // a new DriverVer comes with a new catalog
     mkdirSync(path.join(sample.guestTools, "tools"), { recursive: true });
     writeFileSync(path.join(sample.guestTools, "tools/added.cmd"), "@echo added\r\n");
     rmSync(path.join(sample.guestTools, "licenses"), { recursive: true, force: true });

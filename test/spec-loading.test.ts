@@ -166,6 +166,7 @@ describe("packaging spec loading", () => {
       assert.deepEqual(spec, {
         require_optional_drivers_on_all_arches: false,
         fail_on_unlisted_driver_dirs: false,
+        modern_virtio_only: false,
         drivers: [
           {
             name: "aerogpu",
@@ -177,6 +178,7 @@ describe("packaging spec loading", () => {
             expected_hardware_ids_from_devices_cmd_var: null,
             allow_extensions: [],
             allow_path_regexes: [],
+            waive_checks: [],
           },
         ],
       });

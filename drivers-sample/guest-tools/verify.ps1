@@ -1,15 +1,36 @@
-# Checks that the media is intact (manifest.json hashes) and that the Aero drivers are bound.
+# Checks that the media is intact: every file of manifest.json re-hashed. Written for Windows 7's
+# PowerShell 2.0: no Get-Content -Raw, ConvertFrom-Json or Get-FileHash (3.0 and later).
 param([switch]$Media)
 $ErrorActionPreference = 'Stop'
 $root = Split-Path -Parent $MyInvocation.MyCommand.Path
-$manifest = Get-Content -Raw -Path (Join-Path $root 'manifest.json') | ConvertFrom-Json
-if ($manifest.schema_version -lt 1 -or $manifest.schema_version -gt 4) { Write-Warning "unknown manifest schema_version $($manifest.schema_version)" }
-Write-Host "Aero Guest Tools $($manifest.package.version) (build $($manifest.package.build_id)), signing policy $($manifest.signing_policy)"
-$bad = 0
-foreach ($f in $manifest.files) {
-  $p = Join-Path $root $f.path
-  if (-not (Test-Path $p)) { Write-Warning "missing: $($f.path)"; $bad++; continue }
-  $h = (Get-FileHash -Algorithm SHA256 -Path $p).Hash
-  if ($h -ne $f.sha256) { Write-Warning "hash mismatch: $($f.path)"; $bad++ }
+$manifestPath = Join-Path $root 'manifest.json'
+if (-not (Test-Path $manifestPath)) { $manifestPath = Join-Path (Split-Path -Parent $root) 'manifest.json' }
+[void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')
+$serializer = New-Object System.Web.Script.Serialization.JavaScriptSerializer
+$serializer.MaxJsonLength = [int]::MaxValue
+$manifest = $serializer.DeserializeObject([System.IO.File]::ReadAllText($manifestPath))
+$package = $manifest['package']
+$schema = [int]$manifest['schema_version']
+if ($schema -lt 1 -or $schema -gt 4) { Write-Warning "unknown manifest schema_version $schema" }
+Write-Host "Aero Guest Tools $($package['version']) (build $($package['build_id'])), signing policy $($manifest['signing_policy'])"
+$provenance = $manifest['provenance']
+foreach ($k in @('packaging_spec_path', 'packaging_spec_sha256', 'windows_device_contract_path', 'windows_device_contract_sha256')) {
+  if ($provenance -eq $null -or -not $provenance.ContainsKey($k) -or [string]::IsNullOrEmpty([string]$provenance[$k])) {
+    Write-Warning "provenance field $k is empty"
+  }
 }
-if ($bad) { exit 1 } else { Write-Host "All $($manifest.files.Count) files verified." }
+$sha = [System.Security.Cryptography.SHA256]::Create()
+$bad = 0
+foreach ($f in $manifest['files']) {
+  $rel = [string]$f['path']
+  if ([System.IO.Path]::IsPathRooted($rel) -or ($rel -split '[\\/]') -contains '..') { Write-Warning "refused path: $rel"; $bad++; continue }
+  $p = Join-Path $root $rel
+  if (-not (Test-Path -LiteralPath $p)) { Write-Warning "missing: $rel"; $bad++; continue }
+  $item = Get-Item -LiteralPath $p
+  if ($item.Length -ne [long]$f['size']) { Write-Warning "size mismatch: $rel"; $bad++; continue }
+  $stream = [System.IO.File]::OpenRead($item.FullName)
+  try { $digest = $sha.ComputeHash($stream) } finally { $stream.Close() }
+  $hex = [System.BitConverter]::ToString($digest).Replace('-', '')
+  if ($hex -ne [string]$f['sha256']) { Write-Warning "hash mismatch: $rel"; $bad++ }
+}
+if ($bad) { exit 1 } else { Write-Host "All $($manifest['files'].Count) files verified." }

@@ -26,7 +26,7 @@ import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
 import { guestToolsSrc } from "../tree-src/index.js";
 import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
-import { validateSpec } from "../validate-spec/index.js";
+import { formatCatalogSummary, validateSpec } from "../validate-spec/index.js";
 
 const PLUGIN = "guestToolsMedia";
 
@@ -72,6 +72,8 @@ export interface MediaResult {
   /** Number of files on the media (manifest.json included). */
   fileCount: number;
   warnings: string[];
+  /** Catalog signers and embedded signatures found, one line each (for the build summary). */
+  signing: string[];
 }
 
 /** The path recorded in the manifest: relative to cwd when inside it, else the basename (relocatable). */
@@ -213,6 +215,7 @@ export interface GuestToolsPipeline {
 export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipelineOptions): GuestToolsPipeline {
   const report = new ProblemReport();
   const outputs: string[] = [];
+  let signing: string[] = [];
   let fileCount = 0;
   const stages = [
     mediaSource(s, report), //                          guest-tools dir, then the drivers, then extras
@@ -222,7 +225,12 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
     guestToolsLayout({ signingPolicy: s.signingPolicy, certsOutsideTest: s.certsOutsideTest, report }),
     // The gate: all problems at once, else every file sorted; an input named manifest.json is
     // refused in validate as in the build.
-    validateSpec(s.spec, { report, generatedFiles: [MEDIA_NAMES.manifest] }),
+    validateSpec(s.spec, {
+      report,
+      generatedFiles: [MEDIA_NAMES.manifest],
+      signingPolicy: s.signingPolicy, // catalogs and signatures are checked per this policy
+      onCatalogSummary: (summary) => (signing = formatCatalogSummary(summary)),
+    }),
     countFiles((n) => (fileCount = n)),
     ...(options.write ? writeStages(s, options, outputs) : [discard()]),
   ];
@@ -232,6 +240,7 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
       outputs,
       fileCount: options.write ? fileCount + 1 : fileCount, // + manifest.json
       warnings: report.warnings.map((w) => w.message),
+      signing,
     }),
   };
 }
@@ -312,11 +321,11 @@ function mediaSource(s: MediaSettings, report: ProblemReport): Readable {
 }
 
 /** Run every check and write nothing. Resolves with the number of files that would be packaged. */
-export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): Promise<{ fileCount: number; warnings: string[] }> {
+export async function validateGuestToolsMedia(options: GuestToolsMediaOptions): Promise<{ fileCount: number; warnings: string[]; signing: string[] }> {
   const media = guestToolsPipeline(await resolveMediaSettings(options), { write: false });
   await pipeline(media.stages);
-  const { fileCount, warnings } = media.result();
-  return { fileCount, warnings };
+  const { fileCount, warnings, signing } = media.result();
+  return { fileCount, warnings, signing };
 }
 
 /** Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json into options.outDir, atomically. */

@@ -55,9 +55,10 @@ export function buildManifestJson(input: ManifestDocumentInput): string {
       schema_version: c.schema_version,
     };
   }
-  // verify.ps1 reads inputs.aero_packager_version when present and ignores unknown fields:
-  // we are not aero_packager, so we say who we are in a field of our own.
-  inputs.packager = { name: input.packager.name, version: input.packager.version };
+  // We are not aero_packager, so we say who we are in a field of our own (verify.ps1 ignores
+  // unknown fields). Not `version`: setup.cmd's fallback parser takes the last line holding
+  // `"version":` as the media version, so package.version must be the only such key.
+  inputs.packager = { name: input.packager.name, packager_version: input.packager.version };
   const doc = {
     schema_version: MANIFEST_SCHEMA_VERSION,
     package: {

@@ -23,6 +23,9 @@ import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
+import type { SigningPolicy } from "../manifest/document.js";
+import { checkCatalogs, type CatalogSummary } from "./catalogs.js";
+import { checkConfigDrift } from "./config-drift.js";
 import { decodeInfText } from "./inf.js";
 import { foldCase } from "./names.js";
 import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
@@ -65,6 +68,7 @@ export {
   type DriverCheckResult,
 } from "./drivers.js";
 export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
+export { checkCatalogs, formatCatalogSummary, WAIVABLE_CHECKS, type CatalogSummary, type CatalogCheckOptions, type WaivableCheck } from "./catalogs.js";
 
 const PLUGIN = "validateSpec";
 
@@ -85,6 +89,14 @@ export interface ValidateSpecOptions {
    * one of them, or at a spelling of one that differs only by case, is an error. Default none.
    */
   generatedFiles?: readonly string[];
+  /**
+   * The media's signing policy, which turns on the catalog and signature checks: under "test" and
+   * "production" their problems are errors, under "none" warnings. Without it they do not run
+   * (the guest-tools, watch and validate tasks always give it).
+   */
+  signingPolicy?: SigningPolicy;
+  /** Told what the catalog checks found (catalog signers, embedded signatures), for a summary. */
+  onCatalogSummary?: (summary: CatalogSummary) => void;
 }
 
 /** A vinyl file with the extra fields upstream plugins may set. */
@@ -133,6 +145,11 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
     : await devicesCmdVars(devicesCmd);
   const result = validateDrivers(spec, entries, vars, report.skipped);
   report.absorb(result.report);
+  const infTexts = new Map(entries.filter((e) => e.infText !== undefined).map((e) => [e.path, e.infText!]));
+  checkConfigDrift(spec, vars, infTexts, report, options.devicesCmdVars ? undefined : await contractDrift(devicesCmd));
+  if (options.signingPolicy !== undefined) {
+    options.onCatalogSummary?.(await checkCatalogs(spec, files, infTexts, report, { signingPolicy: options.signingPolicy }));
+  }
 
   // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
   // the ISO: the writer's own path check, so validate refuses exactly what the build would.
@@ -212,6 +229,14 @@ function mediaPathError(problem: MediaPathProblem): Problem {
     message: problem.path === "" ? problem.message : `"${problem.path}": ${problem.message}`,
     hint: MEDIA_PATH_HINTS[problem.rule],
   };
+}
+
+/** The on-disk devices.cmd a generated one replaced, and the generated one, when both exist. */
+async function contractDrift(file: TreeFile | undefined): Promise<{ onDisk: Map<string, string>; generated: Map<string, string> } | undefined> {
+  if (!file || !Buffer.isBuffer(file.aeroReplacedDevicesCmd) || file.isNull() || file.isDirectory()) return undefined;
+  const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes);
+  const generated = await readDocumentFile("devicesCmd", file, packagePath(file));
+  return { onDisk: parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd)), generated: parseDevicesCmdVars(decode(generated)) };
 }
 
 async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, string>> {

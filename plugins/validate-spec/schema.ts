@@ -70,6 +70,14 @@ export const packagingSpecSchema = {
         "When true, a driver directory under drivers/x86 or drivers/amd64 that no entry of `drivers` names is an " +
         "error. When false such directories are left out of the media.",
     },
+    modern_virtio_only: {
+      type: "boolean",
+      default: false,
+      description:
+        "When true, the media is for modern (virtio 1.0) devices only: a transitional virtio device ID " +
+        "(PCI\\VEN_1AF4&DEV_1000 to DEV_103F, e.g. DEV_1000 net, DEV_1001 blk, DEV_1011 input, DEV_1018 snd) in a " +
+        "hardware ID pattern (named or matched), in config/devices.cmd or in a packaged INF is an error.",
+    },
     drivers: {
       type: "array",
       items: { $ref: "#/$defs/driver" },
@@ -125,6 +133,17 @@ export const packagingSpecSchema = {
           "Rust regex patterns (case-insensitive, unanchored) matched against the driver-relative path " +
             "(e.g. \"symbols/.*\\\\.pdb$\") of build artifacts that should be packaged for this driver.",
         ),
+        waive_checks: {
+          type: "array",
+          items: { enum: ["catalog-coverage", "catalog-signature", "embedded-signature"] },
+          uniqueItems: true,
+          default: [],
+          description:
+            "Checks not run for this driver: \"catalog-coverage\" (its catalogs list the INF and every file it " +
+            "references, with matching hashes), \"catalog-signature\" (each catalog's signature verifies and " +
+            "follows the signing policy), \"embedded-signature\" (a 64-bit boot-start .sys carries its own " +
+            "signature). For drivers whose catalogs are made after packaging; the media then may not install.",
+        },
       },
     },
     legacyDriver: {

@@ -29,12 +29,16 @@ export interface DriverSpec {
   readonly allow_extensions: readonly string[];
   /** Rust regex patterns, as written. */
   readonly allow_path_regexes: readonly string[];
+  /** Checks waived for this driver (see WAIVABLE_CHECKS in catalogs.ts). */
+  readonly waive_checks: readonly string[];
 }
 
 /** A loaded, validated spec: legacy `required_drivers` merged in, names normalised. Frozen. */
 export interface PackagingSpec {
   readonly require_optional_drivers_on_all_arches: boolean;
   readonly fail_on_unlisted_driver_dirs: boolean;
+  /** Modern (virtio 1.0) devices only: transitional virtio IDs are refused everywhere. */
+  readonly modern_virtio_only: boolean;
   readonly drivers: readonly DriverSpec[];
 }
 
@@ -146,11 +150,13 @@ interface RawDriver {
   expected_hardware_ids_from_devices_cmd_var?: string | null;
   allow_extensions?: string[];
   allow_path_regexes?: string[];
+  waive_checks?: string[];
 }
 
 interface RawSpec {
   require_optional_drivers_on_all_arches?: boolean;
   fail_on_unlisted_driver_dirs?: boolean;
+  modern_virtio_only?: boolean;
   drivers?: RawDriver[];
   required_drivers?: RawDriver[];
 }
@@ -175,6 +181,7 @@ function normalize(raw: RawSpec, problems: SpecProblem[]): PackagingSpec {
       expected_hardware_ids_from_devices_cmd_var: d.expected_hardware_ids_from_devices_cmd_var ?? null,
       allow_extensions: [...(d.allow_extensions ?? [])],
       allow_path_regexes: [...(d.allow_path_regexes ?? [])],
+      waive_checks: [...(d.waive_checks ?? [])],
     });
   });
 
@@ -215,6 +222,7 @@ function normalize(raw: RawSpec, problems: SpecProblem[]): PackagingSpec {
         expected_hardware_ids_from_devices_cmd_var: hwidVar,
         allow_extensions: [],
         allow_path_regexes: [],
+        waive_checks: [],
       });
     }
   });
@@ -225,6 +233,7 @@ function normalize(raw: RawSpec, problems: SpecProblem[]): PackagingSpec {
   return deepFreeze({
     require_optional_drivers_on_all_arches: raw.require_optional_drivers_on_all_arches ?? false,
     fail_on_unlisted_driver_dirs: raw.fail_on_unlisted_driver_dirs ?? false,
+    modern_virtio_only: raw.modern_virtio_only ?? false,
     drivers,
   });
 }
