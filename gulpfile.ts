@@ -76,17 +76,18 @@ function report(result: MediaResult, quiet: boolean, done: (result: MediaResult)
 export const guestTools: TaskFunction = reportingErrors(async () => {
   const flags = readFlags("guest-tools", () => parseGuestToolsFlags(process.argv.slice(2)));
   const progress = cliProgressSink({ quiet: flags.quiet });
+  let media: ReturnType<typeof guestToolsPipeline>;
   try {
     progress.phase("checking inputs");
-    const media = guestToolsPipeline(await resolveMediaSettings(flags), { write: true, progress });
+    media = guestToolsPipeline(await resolveMediaSettings(flags), { write: true, progress });
     await pipeline(media.stages);
-    report(media.result(), flags.quiet, (result) => {
-      log.info(`wrote ${result.fileCount} files into:`);
-      for (const out of result.outputs) log.info(`- ${out}`);
-    });
   } finally {
-    progress.end();
+    progress.end(); // the last phase's line before the summary
   }
+  report(media.result(), flags.quiet, (result) => {
+    log.info(`wrote ${result.fileCount} files into:`);
+    for (const out of result.outputs) log.info(`- ${out}`);
+  });
 });
 guestTools.displayName = "guest-tools";
 guestTools.description = "Build aero-guest-tools.iso, aero-guest-tools.zip and manifest.json from a drivers tree, a guest-tools tree and a spec";
