@@ -54,6 +54,11 @@ export interface AtomicDestOptions {
    * plugins/checksums), renamed into place together with them. Default: none.
    */
   derived?: DerivedOutput[];
+  /**
+   * Last look before the renames, with every output's digest (derived ones included): throwing
+   * fails the build and leaves the out dir as it was (the determinism self-check uses it).
+   */
+  beforeCommit?: (outputs: WrittenOutput[]) => void | Promise<void>;
 }
 
 const LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -79,6 +84,7 @@ export type { DerivedOutput, WrittenOutput } from "./derived.js";
 export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Transform {
   const root = path.resolve(options.cwd ?? process.cwd(), outDir);
   const derived = options.derived ?? [];
+  const needDigests = derived.length > 0 || options.beforeCommit !== undefined;
   const writes: PendingWrite[] = [];
   let prepared: Promise<void> | undefined;
   let finished = false;
@@ -170,7 +176,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
   /** The derived outputs, each a temp file beside its final name like the others. */
   const writeDerived = async () => {
     await prepare();
-    const outputs: WrittenOutput[] = writes.map((w) => ({ name: path.relative(root, w.final).split(path.sep).join("/"), ...w.digest! }));
+    const outputs = writtenOutputs();
     for (const d of derived) {
       const bytes = await d.make(outputs);
       const final = path.join(root, d.name);
@@ -182,8 +188,10 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       await writeFile(tmp, bytes, { mode: 0o644 }).catch((err: Error) => {
         throw userError(PLUGIN, `cannot write ${final} (through the temporary file ${path.basename(tmp)}): ${err.message}`, final);
       });
+      write.digest = digestBuffer(bytes);
     }
   };
+  const writtenOutputs = (): WrittenOutput[] => writes.map((w) => ({ name: path.relative(root, w.final).split(path.sep).join("/"), ...w.digest! }));
 
   /** Start writing one output; its completion is awaited in flush. */
   const startWrite = (file: Vinyl): void => {
@@ -215,18 +223,18 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
           source?.destroy(); // not needed: the update gives the same bytes
           write.updatedBytes = await writeUpdate(tmp, update, () => abandoned, (err) => (first = { side: "out", err }));
-          if (derived.length > 0) write.digest = await digestFile(tmp);
+          if (needDigests) write.digest = await digestFile(tmp);
         } else if (Buffer.isBuffer(file.contents)) {
           await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
             first = { side: "out", err };
             throw err;
           });
-          if (derived.length > 0) write.digest = digestBuffer(file.contents);
+          if (needDigests) write.digest = digestBuffer(file.contents);
         } else {
           const out = createWriteStream(tmp, { mode: 0o644 });
           write.out = out;
           out.once("error", (err) => (first ??= { side: "out", err }));
-          if (derived.length > 0) {
+          if (needDigests) {
             const hasher = hashingPassThrough();
             await pipeline(source!, hasher, out);
             write.digest = hasher.digest();
@@ -259,6 +267,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
         try {
           await Promise.all(writes.map((w) => w.done));
           if (derived.length > 0 && writes.length > 0) await writeDerived();
+          if (options.beforeCommit) await options.beforeCommit(writtenOutputs());
           // Nothing is renamed unless everything can be: a folder in the way fails up front.
           for (const w of writes) {
             if (lstatSync(w.final, { throwIfNoEntry: false })?.isDirectory()) {

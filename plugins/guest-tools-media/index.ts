@@ -7,7 +7,9 @@ import path from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Vinyl from "vinyl";
-import { atomicDest, ownOutputFilter } from "../atomic-dest/index.js";
+import { atomicDest, ownOutputFilter, type WrittenOutput } from "../atomic-dest/index.js";
+import { CHECKSUMS_NAME, sha256Sums } from "../checksums/index.js";
+import { DEFAULT_SBOM_NAME, sbomWriter } from "../sbom/index.js";
 import type { BuildCache } from "../build-cache/index.js";
 import { devicesCmd } from "../devices-cmd/index.js";
 import { findDeviceContract } from "../devices-cmd/discover.js";
@@ -29,6 +31,9 @@ import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
 import { formatCatalogSummary, validateSpec } from "../validate-spec/index.js";
 
 const PLUGIN = "guestToolsMedia";
+
+/** Every file a build may write into its out dir: never read back as an input. */
+const OWN_OUTPUT_NAMES = [...Object.values(MEDIA_NAMES), DEFAULT_SBOM_NAME, CHECKSUMS_NAME];
 
 export interface GuestToolsMediaOptions {
   /** `x86/<driver>/**` and `amd64/<driver>/**`. Required unless driversSource is given. */
@@ -64,6 +69,10 @@ export interface GuestToolsMediaOptions {
   cache?: BuildCache;
   /** Abort the build: the pipeline is destroyed, temp files removed, the out dir left as it was. */
   signal?: AbortSignal;
+  /** Also write SHA256SUMS over the outputs, in the same atomic step. Default false. */
+  checksums?: boolean;
+  /** Also write the CycloneDX SBOM aero-guest-tools.cdx.json. Default false. */
+  sbom?: boolean;
 }
 
 export interface MediaResult {
@@ -126,6 +135,8 @@ export interface MediaSettings {
   buildId: string;
   signingPolicy: SigningPolicy;
   certsOutsideTest: "refuse" | "drop";
+  checksums: boolean;
+  sbom: boolean;
 }
 
 /**
@@ -190,12 +201,16 @@ export async function resolveMediaSettings(options: GuestToolsMediaOptions): Pro
     buildId: options.buildId ?? MANIFEST_DEFAULTS.buildId,
     signingPolicy: options.signingPolicy ?? MANIFEST_DEFAULTS.signingPolicy,
     certsOutsideTest: options.certsOutsideTest ?? "refuse",
+    checksums: options.checksums ?? false,
+    sbom: options.sbom ?? false,
   };
 }
 
 export interface GuestToolsPipelineOptions {
   /** true: write the ISO, the zip and manifest.json into settings.outDir; false: check only (validate). */
   write: boolean;
+  /** Last look at the outputs' digests before they are renamed into place (see atomicDest). */
+  beforeCommit?: (outputs: WrittenOutput[]) => void | Promise<void>;
   progress?: ProgressSink;
   cache?: BuildCache;
 }
@@ -263,8 +278,14 @@ function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outpu
       },
       ...(options.progress && { progress: options.progress }),
       ...(cache && { cache }),
+      writers: s.sbom ? [sbomWriter()] : [], // further outputs: one line each
     }),
-    atomicDest(s.outDir, { cwd: s.cwd, onWritten: (paths) => outputs.push(...paths) }),
+    atomicDest(s.outDir, {
+      cwd: s.cwd,
+      onWritten: (paths) => outputs.push(...paths),
+      derived: s.checksums ? [sha256Sums()] : [],
+      ...(options.beforeCommit && { beforeCommit: options.beforeCommit }),
+    }),
   ];
 }
 
@@ -293,7 +314,7 @@ function discard(): Writable {
 function mediaSource(s: MediaSettings, report: ProblemReport): Readable {
   const cwd = s.cwd;
   const leftOut: string[] = [];
-  const exclude = ownOutputFilter(path.resolve(cwd, s.outDir), Object.values(MEDIA_NAMES), (p) => leftOut.push(p));
+  const exclude = ownOutputFilter(path.resolve(cwd, s.outDir), OWN_OUTPUT_NAMES, (p) => leftOut.push(p));
   const parts: Array<() => Readable> = [
     () =>
       guestToolsSrc({

@@ -18,7 +18,7 @@ import { DEFAULT_ISO_FILE_NAME, isoWriter } from "../iso-writer/index.js";
 import { DEFAULT_MANIFEST_NAME, startManifest, type HashCache, type ManifestOptions } from "../manifest/index.js";
 import { contentSize, DeferredContents, materialize } from "../shared/contents.js";
 import { CONSUMERS, MediaFeed } from "./feed.js";
-import { asPluginError } from "../shared/errors.js";
+import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { packagePath, sortByPackagePath } from "../shared/paths.js";
@@ -52,6 +52,26 @@ export interface MediaImagesOptions {
    * place of being written anew (unchanged ISO sectors and zip entries are copied).
    */
   cache?: HashCache & ZipFileCache;
+  /**
+   * More outputs made from the same files, after the two images (e.g. `sbomWriter()` from
+   * plugins/sbom): each gets the sorted files and manifest.json, and emits its own files.
+   */
+  writers?: MediaWriter[];
+}
+
+/** What a writer of a further output gets from mediaImages. */
+export interface MediaWriterContext {
+  /** Every packaged file, sorted by package path (manifest.json included when made here). */
+  media: readonly Vinyl[];
+  /** manifest.json, once every file is hashed. */
+  manifest: Promise<Vinyl>;
+}
+
+/** One more output of the media (an SBOM, a tar.gz, ...): one folder under plugins/ and one line in the list. */
+export interface MediaWriter {
+  /** Its file name(s), for logs and for leaving it out of the inputs. */
+  names: string[];
+  write(context: MediaWriterContext): Promise<Vinyl[]>;
 }
 
 export function mediaImages(options: MediaImagesOptions = {}): Transform {
@@ -122,6 +142,16 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
           return;
         }
         for (const file of images) this.push(file);
+        // Further outputs after the images: they may wait for the manifest, which is hashed while
+        // the images (consumed downstream) are read.
+        const manifestOut = manifestFile ?? Promise.resolve(media.find((f) => packagePath(f) === manifestName));
+        for (const w of options.writers ?? []) {
+          const manifest = manifestOut.then((m) => {
+            if (!m) throw userError(PLUGIN, `${w.names.join(", ")} needs ${manifestName}: pass manifest options or put manifest() upstream`);
+            return m;
+          });
+          for (const file of await w.write({ media, manifest })) this.push(file);
+        }
         if (manifestFile) {
           // Emitted once hashing is done; a hashing error fails the build here and in the images.
           this.push(await manifestFile);

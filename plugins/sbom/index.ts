@@ -1,0 +1,66 @@
+/**
+ * sbomWriter(options): the media's CycloneDX SBOM (`aero-guest-tools.cdx.json`) as one more
+ * output of mediaImages (its `writers` list). Made from manifest.json (every file's SHA-256, the
+ * package version, build id, epoch and packager) and the packaged INFs (DriverVer, Provider);
+ * see document.ts.
+ *
+ *   mediaImages({ manifest: {...}, writers: [sbomWriter()] })
+ */
+import { createHash } from "node:crypto";
+import path from "node:path";
+import Vinyl from "vinyl";
+import type { MediaWriter } from "../media-images/index.js";
+import { readDocumentFile } from "../shared/documents.js";
+import { jsonText } from "../shared/canonical-json.js";
+import { toEpoch } from "../shared/epoch.js";
+import { packagePath } from "../shared/paths.js";
+import { generatedStat } from "../shared/stat.js";
+import { decodeInfText } from "../validate-spec/inf.js";
+import { buildSbomJson } from "./document.js";
+
+export const DEFAULT_SBOM_NAME = "aero-guest-tools.cdx.json";
+
+export interface SbomWriterOptions {
+  /** Default "aero-guest-tools.cdx.json". */
+  fileName?: string;
+}
+
+export function sbomWriter(options: SbomWriterOptions = {}): MediaWriter {
+  const name = options.fileName ?? DEFAULT_SBOM_NAME;
+  return {
+    names: [name],
+    async write({ media, manifest }) {
+      const infTexts = new Map<string, string>();
+      for (const file of media) {
+        const p = packagePath(file);
+        if (/^drivers\/[^/]+\/[^/]+\/.*\.inf$/i.test(p)) infTexts.set(p, decodeInfText(await readDocumentFile("inf", file, p)));
+      }
+      const m = await manifest;
+      const doc = JSON.parse(jsonText(m.contents as Buffer)) as {
+        package: { name: string; version: string; build_id: string; source_date_epoch: number | string };
+        inputs: { packager?: { name: string; packager_version?: string; version?: string } };
+        files: { path: string; sha256: string; size: number }[];
+      };
+      const packager = doc.inputs.packager;
+      const json = buildSbomJson({
+        packageName: doc.package.name,
+        packageVersion: doc.package.version,
+        buildId: doc.package.build_id,
+        sourceDateEpoch: toEpoch(doc.package.source_date_epoch),
+        packager: { name: packager?.name ?? "gulp-aero-guest-tools", version: packager?.packager_version ?? packager?.version ?? "" },
+        files: [...doc.files, { path: packagePath(m), sha256: sha256(m.contents as Buffer), size: (m.contents as Buffer).length }],
+        infTexts,
+      });
+      const like = media[0] ?? m;
+      const out = new Vinyl({ cwd: like.cwd, base: like.base, path: path.join(like.base, name), contents: Buffer.from(json) });
+      out.stat = generatedStat(out.contents!.length as number, new Date(0));
+      return [out];
+    },
+  };
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export { buildSbomJson, SBOM_SPEC_VERSION, type SbomInput } from "./document.js";
