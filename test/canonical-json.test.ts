@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { canonicalJson, canonicalJsonSha256, JsonSyntaxError, parseJsonDocument } from "../plugins/shared/canonical-json.js";
 
 const PYTHON = "/usr/bin/python3";
-const SPECS = path.resolve(import.meta.dirname, "../../shared/reference/specs");
+const SPECS = path.resolve(import.meta.dirname, "fixtures/reference/specs");
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**

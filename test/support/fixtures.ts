@@ -6,7 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const SHARED = path.resolve(REPO, "../shared/reference");
+/** Reference specs, INFs and device contracts of the Rust tool, vendored (test/fixtures/reference/README.md). */
+export const REFERENCE = path.join(REPO, "test/fixtures/reference");
 export const SAMPLE_DRIVERS = path.join(REPO, "drivers-sample/drivers");
 export const SAMPLE_GUEST_TOOLS = path.join(REPO, "drivers-sample/guest-tools");
 export const SAMPLE_SPEC = path.join(REPO, "specs/sample.json");
