@@ -1,0 +1,58 @@
+/**
+ * test/support/tools.ts: a test that needs a Debian reader that is not installed is skipped with
+ * the package to install, unless AERO_REQUIRE_TOOLS=1 (set by .ci/run) makes that a failure; the
+ * reporter's last line still counts passed, failed and skipped.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs, REPO, tempDir } from "./support/fixtures.js";
+import { TOOLS } from "./support/tools.js";
+
+/** Mocha on the fixture spec with a PATH that holds only `tools` (as symlinks), none of xorriso. */
+function mochaWithout(env: NodeJS.ProcessEnv, tools: string[] = []) {
+  const bin = path.join(tempDir("aero-tools-"), "bin");
+  mkdirSync(bin);
+  for (const t of tools) symlinkSync(`/usr/bin/${t}`, path.join(bin, t));
+  const { AERO_REQUIRE_TOOLS: _, ...rest } = process.env;
+  return spawnSync(process.execPath, [path.join(REPO, "node_modules/mocha/bin/mocha.js"), "test/fixtures/tools/needs-xorriso.spec.ts"], {
+    cwd: REPO,
+    encoding: "utf8",
+    env: { ...rest, PATH: bin, NO_COLOR: "1", ...env },
+  });
+}
+
+const lastLine = (out: string) => out.trim().split("\n").at(-1);
+
+describe("test/support/tools.ts", function () {
+  this.timeout(120_000);
+  after(cleanupTempDirs);
+
+  it("skips a test whose reader is missing and names the Debian package to install", () => {
+    const r = mochaWithout({}, ["bsdtar"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /xorriso is not installed: apt-get install xorriso/);
+    assert.doesNotMatch(r.stdout, /ran without xorriso/);
+    assert.equal(lastLine(r.stdout), "1 passed, 0 failed, 2 skipped");
+  });
+
+  it("lists every missing reader's package once at the end", () => {
+    const r = mochaWithout({});
+    assert.match(r.stdout, /skipped for want of: bsdtar \(libarchive-tools\), xorriso \(xorriso\); install them with: apt-get install libarchive-tools xorriso/);
+    assert.equal(lastLine(r.stdout), "1 passed, 0 failed, 2 skipped");
+  });
+
+  it("fails instead under AERO_REQUIRE_TOOLS=1, as in CI", () => {
+    const r = mochaWithout({ AERO_REQUIRE_TOOLS: "1" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /xorriso is not installed \(AERO_REQUIRE_TOOLS=1\): apt-get install xorriso/);
+    assert.equal(lastLine(r.stdout), "1 passed, 2 failed");
+  });
+
+  it("knows the Debian package of every reader .ci/run installs", async () => {
+    const { readFileSync } = await import("node:fs");
+    const ci = readFileSync(path.join(REPO, ".ci/run"), "utf8");
+    for (const [tool, { pkg }] of Object.entries(TOOLS)) assert.ok(ci.includes(pkg), `.ci/run does not install ${pkg} (for ${tool})`);
+  });
+});
