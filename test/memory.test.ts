@@ -10,6 +10,7 @@ import path from "node:path";
 import { makePayload as generate } from "../bench/payload.js";
 import { regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
 import { cleanupTempDirs, REPO, tempDir } from "./support/fixtures.js";
+import { usesTools } from "./support/tools.js";
 
 /** A payload of 6 drivers; doubling filesPerDriver and totalMb doubles it with the same kind of files. */
 async function makePayload(filesPerDriver: number, totalMb: number): Promise<string> {
@@ -39,6 +40,7 @@ function peakRss(payload: string): number {
 
 describe("memory", function () {
   this.timeout(600_000);
+  usesTools("gnu-time");
   after(cleanupTempDirs);
 
   it("does not raise peak RSS by more than 25 % when the payload doubles", async () => {

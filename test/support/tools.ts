@@ -1,9 +1,10 @@
 /**
  * The external readers the tests check our outputs with, each with the Debian package that
- * provides it. A test that needs one calls `usesTools(...)` in its describe (or
- * `requireTools(this, ...)` in the test): when the reader is missing the test is skipped with a
- * line naming the package to install, so a fresh clone passes on a machine with only Node; with
- * AERO_REQUIRE_TOOLS=1 (set by .ci/run, which installs them all) a missing reader is a failure.
+ * provides it. `run()` of fixtures.ts checks the commands it runs; other uses call
+ * `requireTools(...)` first, or `usesTools(...)` in a describe whose `before` needs them. When a
+ * reader is missing the test is skipped with a line naming the package to install, so a fresh
+ * clone passes on a machine with only Node; with AERO_REQUIRE_TOOLS=1 (set by .ci/run, which
+ * installs them all) a missing reader is a failure.
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
@@ -38,6 +39,7 @@ export const GNU_TIME = "/usr/bin/time";
 export const TOOLS = {
   xorriso: command("xorriso", "xorriso"),
   isoinfo: command("isoinfo", "genisoimage"),
+  genisoimage: command("genisoimage", "genisoimage"),
   "7z": command("7z", "p7zip-full"),
   bsdtar: command("bsdtar", "libarchive-tools"),
   unzip: command("unzip", "unzip"),
@@ -62,34 +64,46 @@ export function hasTool(tool: Tool): boolean {
   return present;
 }
 
-/** Missing readers, shared with test/support/ci-reporter.cjs, which lists them before its last line. */
-const MISSING_KEY = Symbol.for("gulp-aero-guest-tools.missing-tools");
-function missingRegistry(): Map<string, string> {
-  const g = globalThis as { [MISSING_KEY]?: Map<string, string> };
-  return (g[MISSING_KEY] ??= new Map());
+/** Shared with test/support/ci-reporter.cjs: it publishes mocha's runner, and lists the missing readers before its last line. */
+const SHARED_KEY = Symbol.for("gulp-aero-guest-tools.test-tools");
+interface Shared {
+  runner?: { currentRunnable?: Mocha.Runnable };
+  missing?: Map<string, string>;
 }
+const shared = (): Shared => ((globalThis as { [SHARED_KEY]?: Shared })[SHARED_KEY] ??= {});
 
 /**
- * Skip the current test or suite (from a hook) unless every tool is installed; under
- * AERO_REQUIRE_TOOLS=1 throw instead, so that CI cannot pass by skipping.
+ * Call before using a reader, from a test, a hook or a helper they call: when a tool is missing
+ * the test (or, from a `before` hook, its whole suite) is skipped with the package to install;
+ * under AERO_REQUIRE_TOOLS=1 it throws instead, so that CI cannot pass by skipping.
  */
-export function requireTools(ctx: Mocha.Context, ...tools: Tool[]): void {
+export function requireTools(...tools: Tool[]): void {
   const missing = tools.filter((t) => !hasTool(t));
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((t) => TOOLS[t].pkg))];
   const what = `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not installed`;
   if (process.env.AERO_REQUIRE_TOOLS === "1") throw new Error(`${what} (AERO_REQUIRE_TOOLS=1): apt-get install ${pkgs.join(" ")}`);
-  for (const t of missing) missingRegistry().set(t, TOOLS[t].pkg);
-  const runnable = ctx.test; // the test itself, or the before hook of a suite
-  const isHook = (runnable as { type?: string } | undefined)?.type === "hook";
-  const title = (isHook ? runnable?.parent?.fullTitle() : runnable?.fullTitle()) ?? "";
+  const runnable = shared().runner?.currentRunnable;
+  // Without our reporter there is no runner to skip through: fail, naming the package.
+  if (!runnable) throw new Error(`${what}: apt-get install ${pkgs.join(" ")}`);
+  for (const t of missing) (shared().missing ??= new Map()).set(t, TOOLS[t].pkg);
+  const isHook = (runnable as { type?: string }).type === "hook";
+  const title = (isHook ? runnable.parent?.fullTitle() : runnable.fullTitle()) ?? "";
   console.log(`      skipped "${title}": ${what}: apt-get install ${pkgs.join(" ")}`);
-  ctx.skip();
+  runnable.skip();
+}
+
+/** Tools known by the command a test runs (as `run()` of fixtures.ts gets it). */
+const BY_COMMAND: Record<string, Tool> = { [PYTHON]: "python3", python3: "python3", [GNU_TIME]: "gnu-time" };
+for (const t of Object.keys(TOOLS) as Tool[]) BY_COMMAND[t] ??= t;
+
+/** requireTools for a command about to be run, when it is one of the readers. */
+export function requireCommand(cmd: string): void {
+  const tool = Object.hasOwn(BY_COMMAND, cmd) ? BY_COMMAND[cmd] : undefined;
+  if (tool) requireTools(tool);
 }
 
 /** In a describe: skip the whole suite (or fail it under AERO_REQUIRE_TOOLS=1) when a tool is missing. */
 export function usesTools(...tools: Tool[]): void {
-  before(function () {
-    requireTools(this, ...tools);
-  });
+  before(() => requireTools(...tools));
 }
