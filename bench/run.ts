@@ -17,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { watchGuestTools } from "../tasks/watch.js";
+import { hasTool, TOOLS, type Tool } from "../test/support/tools.js";
 import { makePayload, type PayloadOptions } from "./payload.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -191,6 +192,11 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   const wanted = values.payloads!.split(",");
+  // GNU time for every figure, zip and xorriso for the baselines: say which packages, as the tests do.
+  const needed: Tool[] = ["gnu-time"];
+  if (PAYLOADS.some((p) => wanted.includes(p.name))) needed.push("zip", "xorriso");
+  const missing = needed.filter((t) => !hasTool(t));
+  if (missing.length) throw new Error(`npm run bench needs ${missing.join(", ")}: apt-get install ${missing.map((t) => TOOLS[t].pkg).join(" ")}`);
   const work = path.join(CACHE, "out");
   const lines: string[] = [];
   const say = (line = "") => {
@@ -246,6 +252,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error && /^npm run bench needs /.test(err.message) ? err.message : err);
   process.exitCode = 1;
 });
