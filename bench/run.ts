@@ -9,28 +9,33 @@
  *   npm run bench                       # sample, medium and large, 3 runs each
  *   npm run bench -- --payloads medium --runs 5
  *
- * Payloads are generated once by ../shared/tools/make-payload.py and cached under .cache/bench/.
+ * Payloads are generated once by bench/payload.ts and cached under .cache/bench/.
  */
 import { spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { watchGuestTools } from "../tasks/watch.js";
+import { hasTool, TOOLS, type Tool } from "../test/support/tools.js";
+import { makePayload, type PayloadOptions } from "./payload.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = path.join(REPO, ".cache/bench");
-const MAKE_PAYLOAD = path.resolve(REPO, "../shared/tools/make-payload.py");
 
 interface PayloadDef {
   name: string;
-  args: string[];
+  options: PayloadOptions;
 }
 
+// The payloads the issues' figures were measured on (the reference generator's flags and bytes).
 const PAYLOADS: PayloadDef[] = [
-  { name: "medium", args: ["--drivers", "12", "--files-per-driver", "30", "--total-mb", "200", "--seed", "2"] },
-  { name: "large", args: ["--drivers", "24", "--files-per-driver", "30", "--total-mb", "1000", "--seed", "3"] },
+  { name: "medium", options: { drivers: 12, filesPerDriver: 30, totalMb: 200, seed: 2 } },
+  { name: "large", options: { drivers: 24, filesPerDriver: 30, totalMb: 1000, seed: 3 } },
 ];
+
+/** The generator's command line for a payload, for the report. */
+const flagsOf = (o: PayloadOptions) => `--drivers ${o.drivers} --files-per-driver ${o.filesPerDriver} --total-mb ${o.totalMb} --seed ${o.seed}`;
 
 interface Measure {
   wall: number;
@@ -76,15 +81,16 @@ interface Inputs {
 function preparePayload(def: PayloadDef): Inputs {
   const dir = path.join(CACHE, def.name);
   const stamp = path.join(dir, ".complete");
-  if (!existsSync(stamp)) {
+  // The stamp records the options, so a payload of other flags is regenerated.
+  const wanted = JSON.stringify(def.options);
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== wanted) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(CACHE, { recursive: true });
-    const r = spawnSync("python3", [MAKE_PAYLOAD, ...def.args, path.join(dir, "payload")], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`make-payload failed: ${r.stderr}`);
+    makePayload(path.join(dir, "payload"), def.options);
     const staged = path.join(dir, "staged");
     cpSync(path.join(dir, "payload/guest-tools"), staged, { recursive: true });
     cpSync(path.join(dir, "payload/drivers"), path.join(staged, "drivers"), { recursive: true });
-    writeFileSync(stamp, new Date().toISOString());
+    writeFileSync(stamp, wanted);
   }
   const payload = path.join(dir, "payload");
   const contract = path.join(payload, "windows-device-contract.json");
@@ -186,6 +192,11 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   const wanted = values.payloads!.split(",");
+  // GNU time for every figure, zip and xorriso for the baselines: say which packages, as the tests do.
+  const needed: Tool[] = ["gnu-time"];
+  if (PAYLOADS.some((p) => wanted.includes(p.name))) needed.push("zip", "xorriso");
+  const missing = needed.filter((t) => !hasTool(t));
+  if (missing.length) throw new Error(`npm run bench needs ${missing.join(", ")}: apt-get install ${missing.map((t) => TOOLS[t].pkg).join(" ")}`);
   const work = path.join(CACHE, "out");
   const lines: string[] = [];
   const say = (line = "") => {
@@ -222,7 +233,7 @@ async function main(): Promise<void> {
     const zip = medianOf(zipRuns);
     const iso = medianOf(isoRuns);
     say("");
-    say(`## ${def.name} (make-payload.py ${def.args.join(" ")}; staged tree ${mib(treeBytes(inputs.staged))})`);
+    say(`## ${def.name} (bench/payload.ts ${flagsOf(def.options)}; staged tree ${mib(treeBytes(inputs.staged))})`);
     say("| command | wall | user+sys | peak RSS | output |");
     say("|---|---|---|---|---|");
     say(`| gulp guest-tools | ${secs(ours.wall)} | ${secs(ours.cpu)} | ${ours.rssMiB.toFixed(0)} MiB | iso ${mib(sizeOf(path.join(out, "aero-guest-tools.iso")))}, zip ${mib(sizeOf(path.join(out, "aero-guest-tools.zip")))} |`);
@@ -241,6 +252,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error && /^npm run bench needs /.test(err.message) ? err.message : err);
   process.exitCode = 1;
 });

@@ -6,7 +6,7 @@
  *
  * Seeds: ISO images written by isoWriter (and, when xorriso is installed, by xorriso with Rock
  * Ridge, and without Joliet) with their 32 KiB system area cut off; the real INFs, specs and
- * device contracts of ../shared/reference plus the bundled sample; INFs re-encoded as UTF-16.
+ * device contracts vendored in test/fixtures/reference plus the bundled sample; INFs re-encoded as UTF-16.
  * Also writes the hand-made findings of fuzz/crafted.ts into fuzz/regressions/.
  */
 import { spawnSync } from "node:child_process";
@@ -24,7 +24,7 @@ import { pipeline } from "node:stream/promises";
 
 const FUZZ = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(FUZZ);
-const SHARED = path.resolve(REPO, "../shared/reference");
+const REFERENCE = path.join(REPO, "test/fixtures/reference");
 const EPOCH = 1_700_000_000;
 
 function put(target: string, name: string, bytes: Buffer | string): void {
@@ -118,14 +118,14 @@ async function main(): Promise<void> {
   const plain = xorrisoImage(TREES["names-and-depth"]!, false);
   if (plain) put("iso-reader", "xorriso-iso9660-only.bin", withoutSystemArea(plain));
 
-  const infs = [...filesIn(path.join(SHARED, "infs"), ".inf"), path.join(REPO, "drivers-sample/drivers/x86/virtio-input/aero_virtio_input.inf")];
+  const infs = [...filesIn(path.join(REFERENCE, "infs"), ".inf"), path.join(REPO, "drivers-sample/drivers/x86/virtio-input/aero_virtio_input.inf")];
   for (const file of infs) put("inf", path.basename(file), readFileSync(file));
-  const blk = readFileSync(path.join(SHARED, "infs/aero_virtio_blk.inf"), "utf8");
+  const blk = readFileSync(path.join(REFERENCE, "infs/aero_virtio_blk.inf"), "utf8");
   put("inf", "utf16le-bom.inf", utf16(blk, false, true));
   put("inf", "utf16be-bom.inf", utf16(blk, true, true));
   put("inf", "utf16le-no-bom.inf", utf16(blk, false, false));
 
-  for (const file of [path.join(REPO, "specs/sample.json"), ...filesIn(path.join(SHARED, "specs"), ".json")]) {
+  for (const file of [path.join(REPO, "specs/sample.json"), ...filesIn(path.join(REFERENCE, "specs"), ".json")]) {
     put("spec", path.basename(file), readFileSync(file));
   }
   put("spec", "legacy-required-drivers.json", '{"required_drivers":[{"name":"viostor","expected_hardware_ids":["PCI\\\\\\\\VEN_1AF4&DEV_1001"]}]}');
@@ -135,12 +135,12 @@ async function main(): Promise<void> {
   put("spec-pattern", "nested-repetition.txt", "^(a+)+$\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n");
   put("spec-pattern", "word-boundaries.txt", "(?i)\\bsym\\w*\\.pdb\\b\nx/Symbols.PDB\n é_sym.pdb\n");
 
-  const contracts = filesIn(path.join(SHARED, "contracts"), ".json").filter((f) => !f.endsWith(".schema.json"));
+  const contracts = filesIn(path.join(REFERENCE, "contracts"), ".json").filter((f) => !f.endsWith(".schema.json"));
   for (const file of contracts) put("contract", path.basename(file), readFileSync(file));
 
   // The devices.cmd target reads the first half of its input as the on-disk file and the second
   // half as the generated one: a seed is two files back to back.
-  const cmds = [path.join(SHARED, "contracts/devices.cmd"), path.join(REPO, "drivers-sample/guest-tools/config/devices.cmd")];
+  const cmds = [path.join(REFERENCE, "contracts/devices.cmd"), path.join(REPO, "drivers-sample/guest-tools/config/devices.cmd")];
   const [ref, sample] = cmds.map((f) => readFileSync(f));
   put("devices-cmd", "reference-twice.cmd", Buffer.concat([ref!, ref!]));
   put("devices-cmd", "sample-then-reference.cmd", Buffer.concat([sample!, ref!.subarray(0, sample!.length)]));

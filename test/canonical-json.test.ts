@@ -6,9 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { canonicalJson, canonicalJsonSha256, JsonSyntaxError, parseJsonDocument } from "../plugins/shared/canonical-json.js";
+import { requireTools } from "./support/tools.js";
 
 const PYTHON = "/usr/bin/python3";
-const SPECS = path.resolve(import.meta.dirname, "../../shared/reference/specs");
+const SPECS = path.resolve(import.meta.dirname, "fixtures/reference/specs");
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
@@ -17,6 +18,7 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * Only used for documents without non-integer numbers (Python prints floats differently).
  */
 function pythonCanonical(docs: string[]): string[] {
+  requireTools("python3");
   const script = [
     "import json, sys",
     "docs = json.load(sys.stdin)",
@@ -42,6 +44,7 @@ describe("canonical JSON", () => {
     const original = path.join(SPECS, "win7-aero-guest-tools.json");
     const reformatted = path.join(tmp, "reformatted.json");
     // Re-indent with tabs and reverse every object's key order, with Python (not our code).
+    requireTools("python3");
     execFileSync(PYTHON, [
       "-c",
       "import json,sys; d=json.load(open(sys.argv[1]), object_pairs_hook=lambda p: dict(reversed(p))); open(sys.argv[2],'w').write(json.dumps(d, indent='\\t'))",

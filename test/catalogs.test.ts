@@ -14,6 +14,7 @@ import { validateGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { buildCatalog } from "./fixtures/catalogs/catalog-builder.js";
 import { plannedCatalogs, regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
 import { cleanupTempDirs, copySample, REPO, run, runGulp, SAMPLE_DRIVERS, tempDir } from "./support/fixtures.js";
+import { requireTools } from "./support/tools.js";
 
 const FIXTURES = path.join(REPO, "test/fixtures/catalogs");
 const SAMPLE_CERT_DER = path.join(REPO, "drivers-sample/guest-tools/certs/aero-test-signing.cer");
@@ -31,10 +32,12 @@ function samplePem(): string {
 
 /** osslsigncode's verdict: does FILE verify against CAT with this CA? */
 function judgeFile(cat: string, file: string, ca: string): boolean {
+  requireTools("osslsigncode");
   return spawnSync("osslsigncode", ["verify", "-catalog", cat, "-in", file, "-CAfile", ca], { encoding: "utf8" }).status === 0;
 }
 /** osslsigncode's verdict on the catalog's own signature. */
 function judgeCatalog(cat: string, ca: string): boolean {
+  requireTools("osslsigncode");
   return spawnSync("osslsigncode", ["verify", "-in", cat, "-CAfile", ca], { encoding: "utf8" }).status === 0;
 }
 

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, copySample, run, runGulp, SHARED, tempDir } from "./support/fixtures.js";
+import { cleanupTempDirs, copySample, run, runGulp, REFERENCE, tempDir } from "./support/fixtures.js";
 
-const CONTRACT = path.join(SHARED, "contracts/windows-device-contract.json");
-const REFERENCE_DEVICES_CMD = path.join(SHARED, "contracts/devices.cmd");
+const CONTRACT = path.join(REFERENCE, "contracts/windows-device-contract.json");
+const REFERENCE_DEVICES_CMD = path.join(REFERENCE, "contracts/devices.cmd");
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 type Sample = ReturnType<typeof copySample>;

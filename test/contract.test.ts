@@ -10,8 +10,9 @@ import {
   type ContractError,
   type ContractProblem,
 } from "../plugins/devices-cmd/index.js";
+import { requireTools } from "./support/tools.js";
 
-const CONTRACTS = path.resolve(import.meta.dirname, "../../shared/reference/contracts");
+const CONTRACTS = path.resolve(import.meta.dirname, "fixtures/reference/contracts");
 const CANONICAL = path.join(CONTRACTS, "windows-device-contract.json");
 const VIRTIO_WIN = path.join(CONTRACTS, "windows-device-contract-virtio-win.json");
 
@@ -52,6 +53,7 @@ function messageOf(contract: Json | string): string {
 
 /** Python's canonical JSON hash of a file: an independent reference for the recorded sha256. */
 function pythonCanonicalSha256(file: string): string {
+  requireTools("python3");
   const script =
     "import hashlib, json, sys; d = json.load(open(sys.argv[1], encoding='utf-8-sig'));" +
     "print(hashlib.sha256(json.dumps(d, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()).hexdigest())";

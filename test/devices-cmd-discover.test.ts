@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { findDeviceContract } from "../plugins/devices-cmd/index.js";
 
-const CONTRACT = path.resolve(import.meta.dirname, "../../shared/reference/contracts/windows-device-contract.json");
+const CONTRACT = path.resolve(import.meta.dirname, "fixtures/reference/contracts/windows-device-contract.json");
 
 describe("findDeviceContract", () => {
   let root: string;

@@ -19,7 +19,7 @@ import {
   type GeneratedDevicesCmdFile,
 } from "../plugins/devices-cmd/index.js";
 
-const CONTRACTS = path.resolve(import.meta.dirname, "../../shared/reference/contracts");
+const CONTRACTS = path.resolve(import.meta.dirname, "fixtures/reference/contracts");
 const CANONICAL = path.join(CONTRACTS, "windows-device-contract.json");
 const VIRTIO_WIN = path.join(CONTRACTS, "windows-device-contract-virtio-win.json");
 const REFERENCE_DEVICES_CMD = path.join(CONTRACTS, "devices.cmd");

@@ -7,16 +7,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { makePayload as generate } from "../bench/payload.js";
 import { regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
 import { cleanupTempDirs, REPO, tempDir } from "./support/fixtures.js";
-
-const MAKE_PAYLOAD = path.resolve(REPO, "../shared/tools/make-payload.py");
+import { usesTools } from "./support/tools.js";
 
 /** A payload of 6 drivers; doubling filesPerDriver and totalMb doubles it with the same kind of files. */
 async function makePayload(filesPerDriver: number, totalMb: number): Promise<string> {
   const dir = path.join(tempDir("aero-mem-"), "payload");
-  const r = spawnSync("python3", [MAKE_PAYLOAD, "--drivers", "6", "--files-per-driver", String(filesPerDriver), "--total-mb", String(totalMb), "--seed", "7", dir], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
+  generate(dir, { drivers: 6, filesPerDriver, totalMb, seed: 7 });
   // Real catalogs and certificate (the generator writes placeholders), so the build passes its checks.
   await regenerateCatalogs(path.join(dir, "drivers"));
   rmSync(path.join(dir, "guest-tools/certs/test.cer"), { force: true });
@@ -41,6 +40,7 @@ function peakRss(payload: string): number {
 
 describe("memory", function () {
   this.timeout(600_000);
+  usesTools("gnu-time");
   after(cleanupTempDirs);
 
   it("does not raise peak RSS by more than 25 % when the payload doubles", async () => {

@@ -24,6 +24,7 @@ import { readIsoTree } from "../plugins/iso-src/index.js";
 import { foldCase } from "../plugins/validate-spec/names.js";
 import { pycdlibRead, type PycdlibResult } from "./interop/iso-support.js";
 import { cleanupTempDirs, copySample, listFiles, snapshotDir, tempDir } from "./support/fixtures.js";
+import { requireTools } from "./support/tools.js";
 
 const SEED = 0x9_a3_0;
 const RUNS = 24;
@@ -149,6 +150,7 @@ async function isoByOurReader(iso: string): Promise<Media> {
 }
 
 function zipByUnzip(zip: string): Media {
+  requireTools("unzip");
   const dir = tempDir("aero-unzip-");
   const r = spawnSync("unzip", ["-q", "-o", zip, "-d", dir], { env: UTF8, encoding: "utf8" });
   assert.equal(r.status, 0, `unzip failed: ${r.stderr}`);

@@ -26,6 +26,7 @@ import {
 import { cleanupTempDirs, REPO, run, SAMPLE_SPEC, tempDir } from "./support/fixtures.js";
 import { readmeExample } from "./support/readme.js";
 import { bufferFile, contentsOf, runPlugins } from "./support/streams.js";
+import { requireTools } from "./support/tools.js";
 
 const CONTRACT = path.join(REPO, "drivers-sample/docs/windows-device-contract.json");
 
@@ -177,6 +178,7 @@ describe("every kind of vinyl file", function () {
       assert.equal(m.files[0].size, 300_000);
       const zip = path.join(dir, "t.zip");
       writeFileSync(zip, await contentsOf(out.find((f) => f.relative === "aero-guest-tools.zip")!));
+      requireTools("unzip");
       assert.ok(spawnSync("unzip", ["-p", zip, "blob.bin"]).stdout.equals(bytes), "unzip reads the same bytes back");
     });
 

@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import Vinyl from "vinyl";
 import { isoWriter, type IsoWriterOptions } from "../../plugins/iso-writer/index.js";
 import { runPlugins } from "../support/streams.js";
+import { requireCommand, requireTools } from "../support/tools.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = "/usr/bin/python3";
@@ -85,6 +86,7 @@ export async function writeSparse(stream: AsyncIterable<Buffer>, file: string): 
 }
 
 function run(cmd: string, args: string[], input?: string): Buffer {
+  requireCommand(cmd);
   const r = spawnSync(cmd, args, { env: UTF8_ENV, input, maxBuffer: 512 * 1024 * 1024 });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.toString()}`);
@@ -108,6 +110,7 @@ export interface PycdlibResult {
 
 /** One python process for many images. */
 export function pycdlibRead(images: string[], data = true): PycdlibResult[] {
+  requireTools("pycdlib");
   const out = run(PYTHON, [path.join(HERE, "pycdlib_tree.py")], JSON.stringify({ images, data }));
   return JSON.parse(out.toString("utf8")) as PycdlibResult[];
 }

@@ -4,9 +4,11 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { requireCommand } from "./tools.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const SHARED = path.resolve(REPO, "../shared/reference");
+/** Reference specs, INFs and device contracts of the Rust tool, vendored (test/fixtures/reference/README.md). */
+export const REFERENCE = path.join(REPO, "test/fixtures/reference");
 export const SAMPLE_DRIVERS = path.join(REPO, "drivers-sample/drivers");
 export const SAMPLE_GUEST_TOOLS = path.join(REPO, "drivers-sample/guest-tools");
 export const SAMPLE_SPEC = path.join(REPO, "specs/sample.json");
@@ -75,7 +77,9 @@ export function snapshotDir(dir: string): Map<string, string> {
   return snap;
 }
 
+/** Run a command; a reader that is not installed skips the test (test/support/tools.ts). */
 export function run(cmd: string, args: string[], cwd?: string): string {
+  requireCommand(cmd);
   const r = spawnSync(cmd, args, { encoding: "utf8", cwd, maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return r.stdout;

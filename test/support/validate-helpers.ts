@@ -7,11 +7,11 @@ import type { Readable } from "node:stream";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../../plugins/devices-cmd/parse.js";
 import { treeSrc } from "../../plugins/tree-src/index.js";
-import { SHARED } from "./fixtures.js";
+import { REFERENCE } from "./fixtures.js";
 
-export const REFERENCE_INFS = path.join(SHARED, "infs");
-export const REFERENCE_SPECS = path.join(SHARED, "specs");
-export const REFERENCE_DEVICES_CMD = path.join(SHARED, "contracts/devices.cmd");
+export const REFERENCE_INFS = path.join(REFERENCE, "infs");
+export const REFERENCE_SPECS = path.join(REFERENCE, "specs");
+export const REFERENCE_DEVICES_CMD = path.join(REFERENCE, "contracts/devices.cmd");
 
 /** Write files (relative path → contents) under root, creating folders. */
 export function writeTree(root: string, files: Record<string, string | Buffer>): void {
