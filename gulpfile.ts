@@ -30,7 +30,7 @@ import log from "gulplog";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { atomicDest, ownOutputFilter } from "./plugins/atomic-dest/index.js";
-import { guestToolsPipeline, resolveMediaSettings, type MediaResult } from "./plugins/guest-tools-media/index.js";
+import { guestToolsPipeline, referenceBuild, resolveMediaSettings, type MediaResult } from "./plugins/guest-tools-media/index.js";
 import { listIso } from "./plugins/iso-src/index.js";
 import { isoWriter } from "./plugins/iso-writer/index.js";
 import { payloadPolicy } from "./plugins/payload-policy/index.js";
@@ -79,7 +79,10 @@ export const guestTools: TaskFunction = reportingErrors(async () => {
   let media: ReturnType<typeof guestToolsPipeline>;
   try {
     progress.phase("checking inputs");
-    media = guestToolsPipeline(await resolveMediaSettings(flags), { write: true, progress });
+    const settings = await resolveMediaSettings(flags);
+    // --self-check: a reference build first; the real one compares its outputs before renaming them.
+    const beforeCommit = flags.selfCheck ? await referenceBuild(guestToolsPipeline, settings) : undefined;
+    media = guestToolsPipeline(settings, { write: true, progress, ...(beforeCommit && { beforeCommit }) });
     await pipeline(media.stages);
   } finally {
     progress.end(); // the last phase's line before the summary

@@ -220,6 +220,9 @@ export const GUEST_TOOLS_FLAGS: FlagSpec[] = [
   { name: "signing-policy", type: "string", description: "test | production | none (default test, or env AERO_GUEST_TOOLS_SIGNING_POLICY)" },
   { name: "source-date-epoch", type: "string", description: "timestamp of every ISO/zip entry (default env SOURCE_DATE_EPOCH, else 0)" },
   { name: "windows-device-contract", type: "string", path: true, description: "device contract JSON that generates config/devices.cmd (default: docs/windows-device-contract.json found from the guest-tools dir upwards)" },
+  { name: "checksums", type: "boolean", description: "also write SHA256SUMS (sha256sum -c format) over the outputs, in the same atomic step" },
+  { name: "sbom", type: "boolean", description: "also write the CycloneDX SBOM aero-guest-tools.cdx.json" },
+  { name: "self-check", type: "boolean", description: "build twice (the second time in another time zone) and fail, writing nothing, if any output byte differs" },
   { name: "quiet", type: "boolean", description: "print nothing but errors" },
 ];
 
@@ -234,6 +237,9 @@ export interface GuestToolsFlags {
   signingPolicy: "test" | "production" | "none";
   sourceDateEpoch: Epoch;
   windowsDeviceContract: string | undefined;
+  checksums: boolean;
+  sbom: boolean;
+  selfCheck: boolean;
   quiet: boolean;
 }
 
@@ -259,6 +265,9 @@ export function parseGuestToolsFlags(argv: string[], env: NodeJS.ProcessEnv = pr
     signingPolicy,
     sourceDateEpoch,
     windowsDeviceContract: v.get("windows-device-contract") as string | undefined,
+    checksums: v.get("checksums") === true,
+    sbom: v.get("sbom") === true,
+    selfCheck: v.get("self-check") === true,
     quiet: v.get("quiet") === true,
   };
 }

@@ -77,6 +77,9 @@ export function parseVirtioWinFlags(argv: string[], env: NodeJS.ProcessEnv = pro
     signingPolicy: flags.signingPolicy,
     sourceDateEpoch: flags.sourceDateEpoch,
     windowsDeviceContract: flags.windowsDeviceContract,
+    checksums: flags.checksums,
+    sbom: flags.sbom,
+    selfCheck: flags.selfCheck,
     quiet: flags.quiet,
   };
 }

@@ -10,6 +10,7 @@ import type Vinyl from "vinyl";
 import { atomicDest, ownOutputFilter, type WrittenOutput } from "../atomic-dest/index.js";
 import { CHECKSUMS_NAME, sha256Sums } from "../checksums/index.js";
 import { DEFAULT_SBOM_NAME, sbomWriter } from "../sbom/index.js";
+import { referenceBuild } from "./self-check.js";
 import type { BuildCache } from "../build-cache/index.js";
 import { devicesCmd } from "../devices-cmd/index.js";
 import { findDeviceContract } from "../devices-cmd/discover.js";
@@ -73,6 +74,8 @@ export interface GuestToolsMediaOptions {
   checksums?: boolean;
   /** Also write the CycloneDX SBOM aero-guest-tools.cdx.json. Default false. */
   sbom?: boolean;
+  /** Build twice and fail, writing nothing, if any output byte differs (see self-check.ts). Default false. */
+  selfCheck?: boolean;
 }
 
 export interface MediaResult {
@@ -357,7 +360,8 @@ export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Pro
     progress.phase("checking inputs");
     const settings = await resolveMediaSettings(options);
     const cache = options.cache;
-    const media = guestToolsPipeline(settings, { write: true, progress, ...(cache && { cache }) });
+    const beforeCommit = options.selfCheck ? await referenceBuild(guestToolsPipeline, settings) : undefined;
+    const media = guestToolsPipeline(settings, { write: true, progress, ...(cache && { cache }), ...(beforeCommit && { beforeCommit }) });
     cache?.begin();
     await pipeline(media.stages, ...(options.signal ? [{ signal: options.signal }] : []));
     cache?.commit();
@@ -366,3 +370,5 @@ export async function buildGuestToolsMedia(options: GuestToolsMediaOptions): Pro
     progress.end();
   }
 }
+
+export { referenceBuild } from "./self-check.js";
