@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { watchGuestTools } from "../tasks/watch.js";
 import { hasTool, TOOLS, type Tool } from "../test/support/tools.js";
+import { regenerateCatalogs } from "../test/fixtures/catalogs/make-catalogs.js";
 import { makePayload, type PayloadOptions } from "./payload.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,15 +79,20 @@ interface Inputs {
 }
 
 /** Generate (once) a payload and a staged copy of it in the media layout for the baselines. */
-function preparePayload(def: PayloadDef): Inputs {
+async function preparePayload(def: PayloadDef): Promise<Inputs> {
   const dir = path.join(CACHE, def.name);
   const stamp = path.join(dir, ".complete");
   // The stamp records the options, so a payload of other flags is regenerated.
-  const wanted = JSON.stringify(def.options);
+  const wanted = JSON.stringify({ ...def.options, catalogs: "test-signing" });
   if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== wanted) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(CACHE, { recursive: true });
     makePayload(path.join(dir, "payload"), def.options);
+    // Real catalogs signed by the sample test certificate (the generator writes placeholders,
+    // which the catalog checks refuse), as the memory test does.
+    await regenerateCatalogs(path.join(dir, "payload/drivers"));
+    rmSync(path.join(dir, "payload/guest-tools/certs/test.cer"), { force: true });
+    cpSync(path.join(REPO, "drivers-sample/guest-tools/certs/aero-test-signing.cer"), path.join(dir, "payload/guest-tools/certs/aero-test-signing.cer"));
     const staged = path.join(dir, "staged");
     cpSync(path.join(dir, "payload/guest-tools"), staged, { recursive: true });
     cpSync(path.join(dir, "payload/drivers"), path.join(staged, "drivers"), { recursive: true });
@@ -214,7 +220,7 @@ async function main(): Promise<void> {
   }
 
   for (const def of PAYLOADS.filter((p) => wanted.includes(p.name))) {
-    const inputs = preparePayload(def);
+    const inputs = await preparePayload(def);
     const out = path.join(work, def.name);
     const zipOut = path.join(work, `${def.name}-baseline.zip`);
     const isoOut = path.join(work, `${def.name}-baseline.iso`);

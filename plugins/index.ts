@@ -35,3 +35,10 @@ export { FileContents, openContents, contentSize, materialize, readAllContents, 
 export { canonicalJson, canonicalJsonSha256, parseJsonDocument } from "./shared/canonical-json.js";
 export { compareCodePoints, packagePath, sortByPackagePath } from "./shared/paths.js";
 export { userError } from "./shared/errors.js";
+
+// After the build: verify, compare, publish
+export { verifyMedia, verifyMediaFiles, verifyError, readMedia, type VerifyMediaOptions, type VerifyReport, type MediaFile, type MediaListing } from "./verify-media/index.js";
+export { diffMediaFiles, diffMedia, formatMediaDiff, loadMediaSide, type MediaDiff, type MediaSide } from "./media-diff/index.js";
+export { sha256Sums, sha256SumsText, CHECKSUMS_NAME, type Sha256SumsOptions } from "./checksums/index.js";
+export { sbomWriter, buildSbomJson, DEFAULT_SBOM_NAME, SBOM_SPEC_VERSION, type SbomWriterOptions, type SbomInput } from "./sbom/index.js";
+export { infVersionInfo, type InfVersionInfo } from "./validate-spec/inf-version.js";
