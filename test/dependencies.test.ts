@@ -15,18 +15,7 @@ import { cleanupTempDirs, REPO, tempDir } from "./support/fixtures.js";
  * Runtime dependencies lib/ does not import yet, each for a reason. An entry may stay once the
  * code imports it; remove it when the package is dropped.
  */
-const PENDING: Record<string, string> = {
-  // Being wired in by the open issues (installed beforehand so that engineers share one lockfile).
-  re2js: "Rust-regex semantics for spec patterns",
-  pkijs: "certificate and catalog checks",
-  asn1js: "certificate and catalog checks (pkijs' ASN.1 layer)",
-  gulplog: "plugins logging through gulp-cli's --silent / --log-level (issue 14, item 5)",
-  "@cyclonedx/cyclonedx-library": "SBOM of the media",
-  "packageurl-js": "SBOM of the media (package URLs)",
-  "proper-lockfile": "locking a shared out dir",
-  // Issue 14, item 7: object-mode transforms are to be written with through2.
-  through2: "object-mode transforms (issue 14, item 7)",
-};
+const PENDING: Record<string, string> = {};
 
 const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
   license: string;
@@ -45,8 +34,11 @@ function importsOf(dir: string, ext: ".js" | ".d.ts"): Map<string, string> {
     const isDts = e.name.endsWith(".d.ts");
     if (!e.isFile() || (ext === ".d.ts" ? !isDts : isDts || !e.name.endsWith(".js"))) continue;
     const file = path.join(e.parentPath, e.name);
-    const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
-    for (const { fileName } of [...info.importedFiles, ...info.typeReferenceDirectives]) {
+    const text = readFileSync(file, "utf8");
+    const info = ts.preProcessFile(text, true, true);
+    // A module loaded on first use through createRequire(import.meta.url)("name") counts too.
+    const lazy = [...text.matchAll(/createRequire\([^)]*\)\(\s*["']([^"']+)["']\s*\)/g)].map((m) => ({ fileName: m[1]! }));
+    for (const { fileName } of [...info.importedFiles, ...info.typeReferenceDirectives, ...lazy]) {
       if (fileName.startsWith(".") || fileName.startsWith("/") || isBuiltin(fileName)) continue;
       if (!found.has(packageOf(fileName))) found.set(packageOf(fileName), path.relative(dir, file));
     }
