@@ -105,7 +105,8 @@ export class FileDigester {
 
   update(chunk: Uint8Array): void {
     if (this.result) return this.feed(chunk);
-    this.head.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // A copy: callers may hand every chunk in one reused buffer (FileContents.forEachChunk).
+    this.head.push(Buffer.from(chunk));
     this.headLength += chunk.byteLength;
     if (this.headLength >= Math.min(HEAD_BYTES, this.size)) this.start();
   }

@@ -20,7 +20,7 @@ import {
 } from "../catalog/coverage.js";
 import type { DigestAlgorithm } from "../catalog/pe.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import { contentSize, materialize, openContents, readAllContents } from "../shared/contents.js";
+import { contentSize, FileContents, materialize, openContents, readAllContents } from "../shared/contents.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
 import type { Problem, ProblemReport } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
@@ -196,12 +196,18 @@ async function fileDigest(
   try {
     await materialize(file);
     const digester = new FileDigester(filePath, contentSize(file), missing);
-    const stream = openContents(file);
-    for await (const chunk of stream) {
-      digester.update(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-      if (digester.done) {
-        stream.destroy();
-        break;
+    const contents = file.contents;
+    if (contents instanceof FileContents) {
+      // Read through one reused buffer: no garbage per chunk (the payload is read whole here).
+      await contents.forEachChunk((chunk) => digester.update(chunk));
+    } else {
+      const stream = openContents(file);
+      for await (const chunk of stream) {
+        digester.update(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+        if (digester.done) {
+          stream.destroy();
+          break;
+        }
       }
     }
     const fresh = digester.digest();
