@@ -28,6 +28,9 @@ export interface IntakeOptions {
   reread?: boolean;
 }
 
+/** The largest one-shot stream read into memory to make it re-readable. */
+export const MAX_BUFFERED_STREAM = 1024 * 1024 * 1024;
+
 const UTF8_REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -51,6 +54,11 @@ export async function intake(plugin: string, file: Vinyl, options: IntakeOptions
   }
   // A stream: ours re-open from disk and were never decoded; a foreign one is read once here.
   if (isReopenable(file) || options.needs === "paths" || options.reread === false) return file;
+  // Past MAX_BUFFERED_STREAM a one-shot stream is left a stream, read once by the plugin that
+  // writes it (isoWriter streams it; files of 4 GiB and more do not fit in a Buffer at all). Not
+  // checked for decoding: a text-decoded binary of that size is not a case we have seen.
+  const listed = listedSize(file);
+  if (listed !== undefined && listed > MAX_BUFFERED_STREAM) return file;
   const bytes = await readStream(plugin, file);
   await checkNotDecoded(plugin, file, bytes);
   file.contents = bytes;
