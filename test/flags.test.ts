@@ -48,8 +48,17 @@ describe("guest-tools flags", () => {
       signingPolicy: "test",
       sourceDateEpoch: 0n,
       windowsDeviceContract: undefined,
+      checksums: false,
+      sbom: false,
+      selfCheck: false,
       quiet: false,
     });
+  });
+
+  it("reads --checksums, --sbom and --self-check as switches", () => {
+    const f = parseGuestToolsFlags(["guest-tools", "--checksums", "--sbom", "--self-check"], {});
+    assert.deepEqual([f.checksums, f.sbom, f.selfCheck], [true, true, true]);
+    assert.throws(() => parseGuestToolsFlags(["guest-tools", "--checksums=yes"], {}), /--checksums takes no value/);
   });
 
   it("accepts both --flag value and --flag=value", () => {

@@ -22,6 +22,9 @@ describe("guest-tools:virtio-win flags", () => {
       signingPolicy: "none",
       sourceDateEpoch: 0n,
       windowsDeviceContract: undefined,
+      checksums: false,
+      sbom: false,
+      selfCheck: false,
       quiet: false,
     });
     assert.throws(() => parseVirtioWinFlags(["--profile", "full"], {}), (e: Error) => e instanceof FlagError && /--virtio-win-iso FILE is required/.test(e.message));
@@ -62,7 +65,7 @@ describe("guest-tools:virtio-win flags", () => {
   it("documents every flag it accepts", () => {
     assert.deepEqual(
       VIRTIO_WIN_FLAGS.map((f) => f.name).sort(),
-      ["build-id", "guest-tools-dir", "out-dir", "package-version", "profile", "quiet", "signing-policy", "source-date-epoch", "spec", "virtio-win-iso", "volume-id", "windows-device-contract"],
+      ["build-id", "checksums", "guest-tools-dir", "out-dir", "package-version", "profile", "quiet", "sbom", "self-check", "signing-policy", "source-date-epoch", "spec", "virtio-win-iso", "volume-id", "windows-device-contract"],
     );
   });
 });
