@@ -59,6 +59,32 @@ describe("BuildCache (incremental rebuilds)", function () {
     await assertSameAsCold(sample, out);
   });
 
+  it("remembers the catalog checks: a rebuild after a setup.cmd edit parses no catalog and hashes no driver file again", async () => {
+    const sample = copySample();
+    const cache = new BuildCache({ racyMs: 0 });
+    await build(sample, path.join(tempDir(), "first"), cache);
+    const remembered = cache.stats.checks;
+    // 12 catalogs, the certificate, and the digests of the files the catalogs cover.
+    assert.ok(remembered > 13, `only ${remembered} check results remembered`);
+    assert.equal(cache.stats.checksReused, 0);
+    appendFileSync(path.join(sample.guestTools, "setup.cmd"), "rem one more line\r\n");
+    await build(sample, path.join(tempDir(), "second"), cache);
+    assert.equal(cache.stats.checksReused, remembered);
+    assert.equal(cache.stats.checks, remembered);
+  });
+
+  it("still catches a driver file or a catalog changed after a build whose checks it remembers", async () => {
+    const sample = copySample();
+    const cache = new BuildCache({ racyMs: 0 });
+    await build(sample, path.join(tempDir(), "first"), cache);
+    const inf = path.join(sample.drivers, "x86/virtio-net/aero_virtio_net.inf");
+    appendFileSync(inf, "; edited after the catalog was made\r\n");
+    await assert.rejects(build(sample, path.join(tempDir(), "second"), cache), /aero_virtio_net\.inf does not match catalog drivers\/x86\/virtio-net\/aero_virtio_net\.cat/);
+    const cat = path.join(sample.drivers, "amd64/virtio-blk/aero_virtio_blk.cat");
+    writeFileSync(cat, "placeholder\r\n");
+    await assert.rejects(build(sample, path.join(tempDir(), "third"), cache), /aero_virtio_blk\.cat \(the catalog of .*\) is not a Windows catalog/);
+  });
+
   it("sees a same-size rewrite whose mtime was put back (ctime and inode are in the key)", async () => {
     const sample = copySample();
     const setup = path.join(sample.guestTools, "setup.cmd");

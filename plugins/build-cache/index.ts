@@ -8,7 +8,8 @@
  * file's FileContents object itself (a WeakMap), not to the vinyl: a plugin that replaces
  * `file.contents` drops the key with it, so a transformed file is never mistaken for its source.
  *
- * Per key it remembers the SHA-256 + size (for the manifest), and optionally the compressed zip
+ * Per key it remembers the SHA-256 + size (for the manifest), the catalog checks' results (catalog
+ * facts, Authenticode digests), and optionally the compressed zip
  * entry (up to `maxZipBytes`, default none). Per output written (by destination path) it remembers
  * what the writers put there: the ISO's file placement, the zip's entries (OutputMemory). A rebuild
  * written with atomicDest then starts from a kernel copy of the previous image and rewrites only
@@ -28,6 +29,7 @@ import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
 import type { CachedZipEntry, ZipFileCache } from "../deterministic-zip/index.js";
 import type { FileHash, HashCache } from "../manifest/index.js";
+import type { CheckCache } from "../validate-spec/catalogs.js";
 import { FileContents } from "../shared/contents.js";
 import { asPluginError } from "../shared/errors.js";
 import type { OutputMemory } from "../shared/output-update.js";
@@ -54,10 +56,14 @@ export interface BuildCacheStats {
   identified: number;
   hashesReused: number;
   hashesComputed: number;
+  /** Results of the catalog checks taken from an earlier build. */
+  checksReused: number;
   zipEntriesReused: number;
   zipEntriesCompressed: number;
   /** Entries held now, and their compressed bytes. */
   entries: number;
+  /** Check results held now (catalog facts, catalog digests of files). */
+  checks: number;
   zipBytes: number;
   /** Outputs of this build written as updates of the previous ones, and the bytes that took. */
   outputsUpdated: number;
@@ -72,7 +78,7 @@ interface OutputMemo {
   memo: unknown;
 }
 
-export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
+export class BuildCache implements HashCache, ZipFileCache, OutputMemory, CheckCache {
   readonly maxZipBytes: number;
   readonly racyMs: number;
   #keys = new WeakMap<object, string>();
@@ -82,10 +88,13 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
   #zip = new Map<string, CachedZipEntry>();
   #zipBytes = 0;
   #outputs = new Map<string, OutputMemo>();
+  /** Results of the checks (catalog facts, catalog digests of files), and the keys this build used. */
+  #checks = new Map<string, unknown>();
+  #checksUsed = new Set<string>();
   #counts = BuildCache.#zeroCounts();
 
   static #zeroCounts() {
-    return { hashesReused: 0, hashesComputed: 0, zipEntriesReused: 0, zipEntriesCompressed: 0, outputsUpdated: 0, bytesUpdated: 0, writtenInFull: [] as string[] };
+    return { hashesReused: 0, hashesComputed: 0, checksReused: 0, zipEntriesReused: 0, zipEntriesCompressed: 0, outputsUpdated: 0, bytesUpdated: 0, writtenInFull: [] as string[] };
   }
 
   constructor(options: BuildCacheOptions = {}) {
@@ -96,6 +105,7 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
   /** Start a build: forget which keys the previous (maybe failed) one saw, reset the counters. */
   begin(): void {
     this.#current.clear();
+    this.#checksUsed.clear();
     this.#counts = BuildCache.#zeroCounts();
   }
 
@@ -107,6 +117,7 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
       this.#zip.delete(key);
       this.#zipBytes -= entry.data.length;
     }
+    for (const key of this.#checks.keys()) if (!this.#checksUsed.has(key)) this.#checks.delete(key);
   }
 
   /** Forget everything. */
@@ -116,19 +127,22 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
     this.#zipBytes = 0;
     this.#current.clear();
     this.#outputs.clear();
+    this.#checks.clear();
+    this.#checksUsed.clear();
   }
 
   get stats(): BuildCacheStats {
-    return { identified: this.#current.size, ...this.#counts, writtenInFull: [...this.#counts.writtenInFull], entries: new Set([...this.#hashes.keys(), ...this.#zip.keys()]).size, zipBytes: this.#zipBytes };
+    return { identified: this.#current.size, ...this.#counts, writtenInFull: [...this.#counts.writtenInFull], entries: new Set([...this.#hashes.keys(), ...this.#zip.keys()]).size, checks: this.#checks.size, zipBytes: this.#zipBytes };
   }
 
   /**
    * A pipeline stage that identifies every file read from disk (FileContents) as it passes; place
-   * it after the checks, before the writers. Other files (Buffers, generated files) pass unkeyed.
+   * it before the checks that use the cache (validateSpec) and the writers. Other files (Buffers,
+   * generated files) pass unkeyed.
    */
   identify(): Transform {
     // Files pass on at once; the lstats run concurrently and are all done before this stage ends,
-    // which is before any writer (they start at the end of the input) asks for a key.
+    // which is before validateSpec's checks or any writer (they start at the end of the input) asks for a key.
     const pending: Array<Promise<void>> = [];
     return new Transform({
       objectMode: true,
@@ -183,6 +197,24 @@ export class BuildCache implements HashCache, ZipFileCache, OutputMemory {
   setHash(key: string, hash: FileHash): void {
     this.#counts.hashesComputed++;
     this.#hashes.set(key, hash);
+  }
+
+  /**
+   * A check's result remembered under `key` (validateSpec's catalog checks: keys name the
+   * contents they were computed from, by identity or digest, so a hit is always still true).
+   */
+  recallCheck(key: string): unknown {
+    const hit = this.#checks.get(key);
+    if (hit !== undefined) {
+      this.#checksUsed.add(key);
+      this.#counts.checksReused++;
+    }
+    return hit;
+  }
+
+  rememberCheck(key: string, value: unknown): void {
+    this.#checks.set(key, value);
+    this.#checksUsed.add(key);
   }
 
   getZipEntry(key: string, level: number): CachedZipEntry | undefined {

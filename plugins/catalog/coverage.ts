@@ -4,7 +4,7 @@
  */
 import { asciiLower } from "../shared/paths.js";
 import { infReferencedFiles, normalizeInfToken, parseInf } from "../validate-spec/inf.js";
-import type { CatalogMember, ParsedCatalog } from "./catalog.js";
+import type { CatalogMember } from "./catalog.js";
 import { createHash, type Hash } from "node:crypto";
 import { AuthenticodeHasher, authenticodeDigests, flatDigests, isPeLayout, isPeName, peLayout, type DigestAlgorithm, type PeLayout } from "./pe.js";
 
@@ -147,7 +147,7 @@ export type CoverageVerdict =
  * Is the file covered by the catalog? As Windows and osslsigncode decide it: some member's
  * SPC_INDIRECT_DATA digest equals the file's hash under that member's algorithm.
  */
-export function coverage(cat: ParsedCatalog, name: string, file: FileDigest): CoverageVerdict {
+export function coverage(cat: { members: readonly CatalogMember[] }, name: string, file: FileDigest): CoverageVerdict {
   for (const m of cat.members) {
     const mine = file.digests.get(m.digestAlgorithm as DigestAlgorithm);
     if (mine && mine.equals(m.digest)) return { status: "covered", member: m };
@@ -157,7 +157,7 @@ export function coverage(cat: ParsedCatalog, name: string, file: FileDigest): Co
 }
 
 /** The digest algorithms a catalog's members use (for messages), e.g. "SHA-1". */
-export function memberAlgorithms(cat: ParsedCatalog): string {
+export function memberAlgorithms(cat: { members: readonly CatalogMember[] }): string {
   const algs = [...new Set(cat.members.map((m) => displayAlgorithm(m.digestAlgorithm)))];
   return algs.length ? algs.join("+") : "no members";
 }

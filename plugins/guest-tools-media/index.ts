@@ -237,6 +237,7 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
   let fileCount = 0;
   const stages = [
     mediaSource(s, report), //                          guest-tools dir, then the drivers, then extras
+    ...(options.cache ? [options.cache.identify()] : []), // identities for the checks' and writers' memory
     normalizeArch(), //                                 x64/... → drivers/amd64/...
     payloadPolicy({ spec: s.spec, report }), //         refuse symlinks, keys, bad names; drop junk
     ...(s.contract ? [devicesCmd(s.contract.contract, { specDriverNames: s.spec.drivers.map((d) => d.name) })] : []),
@@ -248,6 +249,7 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
       generatedFiles: [MEDIA_NAMES.manifest],
       signingPolicy: s.signingPolicy, // catalogs and signatures are checked per this policy
       onCatalogSummary: (summary) => (signing = formatCatalogSummary(summary)),
+      ...(options.cache && { cache: options.cache }),
     }),
     countFiles((n) => (fileCount = n)),
     ...(options.write ? writeStages(s, options, outputs) : [discard()]),
@@ -267,7 +269,6 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
 function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outputs: string[]): Transform[] {
   const cache = options.cache;
   return [
-    ...(cache ? [cache.identify()] : []),
     mediaImages({
       volumeId: s.volumeId,
       sourceDateEpoch: s.sourceDateEpoch,

@@ -2,12 +2,14 @@
  * The catalog and signature checks of validateSpec (README "What is checked → Catalogs and
  * signatures"): per driver and arch, each INF's catalog must be a signed Windows catalog whose
  * members cover the INF and every file it references; its signature must satisfy the signing
- * policy. Each catalog is parsed once and each covered file hashed once, for the algorithms its
- * catalogs use. The formats live in plugins/catalog; this file reads the files and words the report.
+ * policy. Each catalog is parsed once (in a worker thread when there are many: see
+ * catalog/service.ts; started as the catalogs stream past, by CatalogIntake) and each covered file
+ * hashed once, for the algorithms its catalogs use; with a CheckCache (gulp watch's BuildCache)
+ * none of it is redone for unchanged files. The formats live in plugins/catalog; this file reads
+ * the files and words the report.
  */
+import { createHash } from "node:crypto";
 import type Vinyl from "vinyl";
-import * as catalogLib from "../catalog/catalog.js";
-import type { ParsedCatalog } from "../catalog/catalog.js";
 import {
   catalogCoveredNames,
   coverage,
@@ -18,8 +20,11 @@ import {
   memberAlgorithms,
   type FileDigest,
 } from "../catalog/coverage.js";
+import type { CatalogFacts, CatalogFactsResult, CertificateFacts, CertificateFile } from "../catalog/facts.js";
 import type { DigestAlgorithm } from "../catalog/pe.js";
+import { catalogService, type CatalogService } from "../catalog/service.js";
 import type { SigningPolicy } from "../manifest/document.js";
+import { readDocumentFile } from "../shared/documents.js";
 import { contentSize, FileContents, materialize, openContents, readAllContents } from "../shared/contents.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
 import type { Problem, ProblemReport } from "../shared/report.js";
@@ -30,14 +35,29 @@ import type { DriverSpec, PackagingSpec } from "./spec.js";
 export const WAIVABLE_CHECKS = ["catalog-coverage", "catalog-signature", "embedded-signature"] as const;
 export type WaivableCheck = (typeof WAIVABLE_CHECKS)[number];
 
-type CatalogModule = typeof catalogLib;
 const REGENERATE = "regenerate the catalog after rebuilding the driver (Inf2Cat /driver:<dir> /os:7_X86,7_X64), then sign it";
+const CERT_PATH = /^certs\/[^/]+\.(cer|crt|p7b)$/i;
+/** Catalogs are read whole; a real one is a few hundred KiB at most. */
+const CATALOG_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Results of the checks remembered between builds, by key: gulp watch's BuildCache. `keyOf` is
+ * the identity of a file's contents (undefined: not known, nothing is remembered for it).
+ */
+export interface CheckCache {
+  keyOf(file: Vinyl): string | undefined;
+  recallCheck(key: string): unknown;
+  rememberCheck(key: string, value: unknown): void;
+}
 
 export interface CatalogCheckOptions {
   /** Decides errors vs warnings and the signature rules. */
   signingPolicy: SigningPolicy;
   /** "Now" for certificate expiry. */
   now?: Date;
+  /** The catalogs and certificates read (and being parsed) as they streamed past. */
+  intake?: CatalogIntake;
+  cache?: CheckCache;
 }
 
 /** What the checks found that the build summary shows. */
@@ -58,12 +78,148 @@ interface DriverDir {
   infs: Vinyl[];
 }
 
+type Read<T> = { ok: true; value: T } | { ok: false; error: string };
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Catalogs and certificates as they stream past validateSpec: each is read at once and handed to
+ * the catalog service, so that their parsing overlaps the reading of the rest of the tree.
+ * `facts()` answers for the final set of certificates (a catalog parsed before a certificate
+ * arrived is judged again).
+ */
+export class CatalogIntake {
+  readonly #service: CatalogService;
+  readonly #cache: CheckCache | undefined;
+  readonly #certs = new Map<string, Promise<Read<CertificateFile>>>();
+  readonly #catalogs = new Map<Vinyl, { bytes: Promise<Read<Uint8Array>>; facts?: Promise<{ key: string; result: CatalogFactsResult }> }>();
+
+  constructor(options: { cache?: CheckCache; service?: CatalogService } = {}) {
+    this.#service = options.service ?? catalogService();
+    this.#cache = options.cache;
+  }
+
+  /** A file streaming past: catalogs of driver folders and certificates are read now. */
+  observe(file: Vinyl): void {
+    if (file.isDirectory() || file.isNull()) return;
+    const p = packagePath(file);
+    if (CERT_PATH.test(p)) {
+      if (!this.#certs.has(p)) this.#certs.set(p, this.#readCertificate(file, p));
+    } else if (/\.cat$/i.test(p) && parseDriverPath(p) !== null && !this.#catalogs.has(file)) {
+      const bytes = readSettled(file, (f) => readAllContents(f, CATALOG_MAX_BYTES));
+      const entry: { bytes: Promise<Read<Uint8Array>>; facts?: Promise<{ key: string; result: CatalogFactsResult }> } = { bytes };
+      // Judged against the certificates seen so far (guest-tools, with certs/, streams first).
+      entry.facts = bytes.then(async (b) => (b.ok ? this.#catalogFacts(b.value, await this.#trusted()) : { key: "", result: { ok: false, error: b.error } }));
+      this.#catalogs.set(file, entry);
+    }
+  }
+
+  /** Every certificate file of the tree, read (each one's problem reported by the caller). */
+  async certificates(files: readonly Vinyl[]): Promise<Array<{ path: string; read: Read<CertificateFile>; facts?: CertificateFacts }>> {
+    for (const f of files) if (!f.isDirectory() && !f.isNull() && CERT_PATH.test(packagePath(f))) this.observe(f);
+    const out = [];
+    for (const [path, read] of [...this.#certs].sort(([a], [b]) => compareCodePoints(a, b))) {
+      const r = await read;
+      out.push({ path, read: r, ...(r.ok && { facts: await this.#certificateFacts(r.value) }) });
+    }
+    return out;
+  }
+
+  /** A catalog's facts, judged against all certificates of the tree. */
+  async facts(file: Vinyl): Promise<CatalogFactsResult> {
+    if (!this.#catalogs.has(file)) this.observe(file);
+    this.#service.flush();
+    const entry = this.#catalogs.get(file)!;
+    const trusted = await this.#trusted();
+    const early = await entry.facts!;
+    if (early.key === "" || early.key.endsWith(`:${trustedKeyOf(trusted)}`)) return early.result;
+    const bytes = await entry.bytes;
+    if (!bytes.ok) return { ok: false, error: bytes.error };
+    const later = this.#catalogFacts(bytes.value, trusted);
+    this.#service.flush();
+    return (await later).result;
+  }
+
+  close(): void {
+    this.#service.close();
+  }
+
+  get usedWorker(): boolean {
+    return this.#service.usedWorker;
+  }
+
+  async #trusted(): Promise<CertificateFile[]> {
+    const out: CertificateFile[] = [];
+    for (const read of this.#certs.values()) {
+      const r = await read;
+      if (r.ok) out.push(r.value);
+    }
+    return out;
+  }
+
+  async #catalogFacts(bytes: Uint8Array, trusted: CertificateFile[]): Promise<{ key: string; result: CatalogFactsResult }> {
+    const key = `catalog:${sha256(bytes)}:${trustedKeyOf(trusted)}`;
+    const known = this.#cache?.recallCheck(key) as CatalogFactsResult | undefined;
+    if (known) return { key, result: known };
+    const result = await this.#service.catalog(bytes, trusted);
+    this.#cache?.rememberCheck(key, result);
+    return { key, result };
+  }
+
+  async #certificateFacts(file: CertificateFile): Promise<CertificateFacts> {
+    const key = `certificate:${sha256(Buffer.from(file.path))}:${sha256(file.bytes)}`;
+    const known = this.#cache?.recallCheck(key) as CertificateFacts | undefined;
+    if (known) return known;
+    const pending = this.#service.certificate(file);
+    this.#service.flush();
+    const result = await pending;
+    this.#cache?.rememberCheck(key, result);
+    return result;
+  }
+
+  #readCertificate(file: Vinyl, p: string): Promise<Read<CertificateFile>> {
+    return readSettled(file, (f) => readDocumentFile("certificate", f, p)).then((r) => (r.ok ? { ok: true, value: { path: p, bytes: r.value } } : r));
+  }
+}
+
+/** A key for a set of trusted certificates (their paths and bytes). */
+function trustedKeyOf(files: readonly CertificateFile[]): string {
+  const h = createHash("sha256");
+  for (const f of [...files].sort((a, b) => compareCodePoints(a.path, b.path))) h.update(`${f.path}\0${f.bytes.byteLength}\0`).update(f.bytes);
+  return h.digest("hex");
+}
+
+/** Read a file's bytes; a failure is a value (these promises are awaited later, maybe never). */
+async function readSettled<T>(file: Vinyl, read: (f: Vinyl) => Promise<T>): Promise<Read<T>> {
+  try {
+    await materialize(file);
+    return { ok: true, value: await read(file) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
 export async function checkCatalogs(
   spec: PackagingSpec,
   files: readonly Vinyl[],
   infTexts: ReadonlyMap<string, string>,
   report: ProblemReport,
   options: CatalogCheckOptions,
+): Promise<CatalogSummary> {
+  const intake = options.intake ?? new CatalogIntake(options.cache ? { cache: options.cache } : {});
+  try {
+    return await checkAll(spec, files, infTexts, report, options, intake);
+  } finally {
+    if (!options.intake) intake.close();
+  }
+}
+
+async function checkAll(
+  spec: PackagingSpec,
+  files: readonly Vinyl[],
+  infTexts: ReadonlyMap<string, string>,
+  report: ProblemReport,
+  options: CatalogCheckOptions,
+  intake: CatalogIntake,
 ): Promise<CatalogSummary> {
   const policy = options.signingPolicy;
   const now = options.now ?? new Date();
@@ -72,10 +228,12 @@ export async function checkCatalogs(
   const strict = policy !== "none";
   const add = (p: Problem) => (strict ? report.error(p) : report.warn(p));
 
-  const certFiles = files.filter((f) => !f.isDirectory() && !f.isNull() && /^certs\/[^/]+\.(cer|crt|p7b)$/i.test(packagePath(f)));
-  const hasCatalogs = files.some((f) => !f.isDirectory() && /\.cat$/i.test(f.path) && parseDriverPath(packagePath(f)) !== null);
-  const lib = hasCatalogs || certFiles.length ? catalogLib : undefined;
-  const trusted = lib ? await certificates(lib, certFiles, report) : []; // parsed whatever the policy: each must be X.509
+  // Each file in certs/ must be X.509, whatever the policy.
+  for (const cert of await intake.certificates(files)) {
+    const why = !cert.read.ok ? cert.read.error : cert.facts && !cert.facts.ok ? cert.facts.error : undefined;
+    if (why === undefined) continue;
+    report.error({ rule: "certificate-invalid", group: "guest-tools", path: cert.path, message: `${cert.path} is not an X.509 certificate (DER or PEM): ${why}`, hint: "export the signing certificate as a .cer file (DER or Base-64)" });
+  }
 
   const dirs = new Map<string, DriverDir>();
   for (const file of files) {
@@ -94,13 +252,12 @@ export async function checkCatalogs(
   }
 
   const digests = new Map<string, FileDigest | null>();
-  const digestOf = (file: Vinyl, filePath: string, group: string, algs: readonly DigestAlgorithm[]) => fileDigest(file, filePath, digests, group, report, algs);
+  const digestOf = (file: Vinyl, filePath: string, group: string, algs: readonly DigestAlgorithm[]) => fileDigest(file, filePath, digests, group, report, algs, options.cache);
   const signatureChecked = new Set<string>();
 
   for (const key of [...dirs.keys()].sort(compareCodePoints)) {
     const d = dirs.get(key)!;
-    // Catalogs live in their driver's folder: parsed once here, dropped after (asn1js trees are big).
-    const catalogs = new Map<string, ParsedCatalog | null>(); // package path → parsed (null: not a catalog)
+    const catalogs = new Map<string, CatalogFacts | null>(); // package path → facts (null: not a catalog)
     const waived = new Set(d.driver.waive_checks);
     const group = `${d.driver.name} (${d.arch})`;
     const bootStart = new Set<string>();
@@ -120,24 +277,18 @@ export async function checkCatalogs(
       if (!catFile) continue; // the reference check reports a missing catalog
       const catPath = packagePath(catFile);
       let cat = catalogs.get(catPath);
-      if (cat === undefined && lib) {
-        const { CatalogError, parseCatalog } = lib;
-        try {
-          await materialize(catFile);
-          cat = parseCatalog(await readAllContents(catFile, 64 * 1024 * 1024));
-          summary.catalogs++;
-        } catch (err) {
-          cat = null;
-          const why = err instanceof CatalogError ? err.message : (err as Error).message;
-          add({ rule: "catalog-invalid", group, path: catPath, message: `${catPath} (the catalog of ${infPath}) is not a Windows catalog: ${why}`, hint: "generate it with Inf2Cat and sign it (signtool sign /fd sha1); a placeholder file is not a catalog" });
-        }
+      if (cat === undefined) {
+        const result = await intake.facts(catFile);
+        cat = result.ok ? result.facts : null;
+        if (result.ok) summary.catalogs++;
+        else add({ rule: "catalog-invalid", group, path: catPath, message: `${catPath} (the catalog of ${infPath}) is not a Windows catalog: ${result.error}`, hint: "generate it with Inf2Cat and sign it (signtool sign /fd sha1); a placeholder file is not a catalog" });
         catalogs.set(catPath, cat);
       }
-      if (!cat || !lib) continue;
+      if (!cat) continue;
 
       if (!waived.has("catalog-signature") && !signatureChecked.has(catPath)) {
         signatureChecked.add(catPath);
-        await checkSignature(lib, cat, catPath, group, policy, trusted, now, add, report, summary);
+        checkSignature(cat, catPath, group, policy, now, add, report, summary);
       }
       if (waived.has("catalog-coverage")) continue;
       const algs = [...new Set(cat.members.map((m) => m.digestAlgorithm).filter((a): a is DigestAlgorithm => a === "sha1" || a === "sha256"))];
@@ -180,19 +331,27 @@ export async function checkCatalogs(
 /**
  * A file's digests for `algs`, streamed (never held in memory), each file read once per set of
  * algorithms; with no algorithm only its PE headers are read (embedded signature present or not).
+ * With a cache, a file unchanged since an earlier build is not read at all.
  */
 async function fileDigest(
   file: Vinyl,
   filePath: string,
-  cache: Map<string, FileDigest | null>,
+  digests: Map<string, FileDigest | null>,
   group: string,
   report: ProblemReport,
   algs: readonly DigestAlgorithm[],
+  cache: CheckCache | undefined,
 ): Promise<FileDigest | null> {
-  const known = cache.get(filePath);
+  const cacheKey = cache?.keyOf(file);
+  const memoKey = cacheKey && `digest:${cacheKey}`;
+  let known = digests.get(filePath);
   if (known === null) return null;
+  if (!known && memoKey) known = cache!.recallCheck(memoKey) as FileDigest | undefined;
   const missing = algs.filter((a) => !known?.digests.has(a));
-  if (known && missing.length === 0) return known;
+  if (known && missing.length === 0) {
+    digests.set(filePath, known);
+    return known;
+  }
   try {
     await materialize(file);
     const digester = new FileDigester(filePath, contentSize(file), missing);
@@ -212,40 +371,37 @@ async function fileDigest(
     }
     const fresh = digester.digest();
     const merged: FileDigest = known ? { ...known, digests: new Map([...known.digests, ...fresh.digests]) } : fresh;
-    cache.set(filePath, merged);
+    digests.set(filePath, merged);
+    if (memoKey) cache!.rememberCheck(memoKey, merged);
     return merged;
   } catch (err) {
     report.warn({ rule: "catalog-unhashed", group, path: filePath, message: `${filePath} could not be hashed for the catalog check: ${(err as Error).message}` });
-    cache.set(filePath, null);
+    digests.set(filePath, null);
     return null;
   }
 }
 
-async function checkSignature(
-  lib: CatalogModule,
-  cat: ParsedCatalog,
+function checkSignature(
+  cat: CatalogFacts,
   catPath: string,
   group: string,
   policy: SigningPolicy,
-  trusted: ReturnType<CatalogModule["parseCertificate"]>[],
   now: Date,
   add: (p: Problem) => void,
   report: ProblemReport,
   summary: CatalogSummary,
-): Promise<void> {
-  const { chainsTo, isSelfSigned, verifyCatalogSignature } = lib;
-  const verdict = await verifyCatalogSignature(cat);
-  if (!verdict.valid) {
-    add({ rule: "catalog-signature", group, path: catPath, message: `the signature of ${catPath} does not verify: ${verdict.reason}`, hint: "sign the catalog again after generating it (signtool sign /fd sha1)" });
+): void {
+  if (!cat.signature.valid) {
+    add({ rule: "catalog-signature", group, path: catPath, message: `the signature of ${catPath} does not verify: ${cat.signature.reason}`, hint: "sign the catalog again after generating it (signtool sign /fd sha1)" });
     return;
   }
   const signer = cat.signer!;
   const who = `${signer.subject} (issued by ${signer.issuer})`;
   if (!summary.signers.includes(who)) summary.signers.push(who);
-  if (policy === "test" && !(await chainsTo(cat, trusted))) {
+  if (policy === "test" && !cat.chainsToTrusted) {
     add({ rule: "catalog-untrusted-signer", group, path: catPath, message: `${catPath} is signed by ${who}, which does not chain to a certificate in certs/, so setup.cmd does not make Windows trust it`, hint: "put the signing certificate (.cer) in the guest-tools certs/ folder, or sign the catalog with the certificate that is there" });
   }
-  if (policy === "production" && cat.signerCertificate && (await isSelfSigned(cat.signerCertificate))) {
+  if (policy === "production" && cat.selfSigned) {
     add({ rule: "catalog-test-signed", group, path: catPath, message: `${catPath} is signed by the self-signed certificate ${signer.subject}: test-signed drivers on production media`, hint: "use the production-signed (WHQL or release-signed) drivers, or build with --signing-policy test" });
   }
   if (policy !== "none" && cat.signatureDigest === "sha256") {
@@ -254,23 +410,6 @@ async function checkSignature(
   if (signer.notAfter.getTime() < now.getTime()) {
     report.warn({ rule: "catalog-signer-expired", group, path: catPath, message: `${catPath} is signed by ${signer.subject}, whose certificate expired on ${signer.notAfter.toISOString().slice(0, 10)}` });
   }
-}
-
-/** Every certificate in certs/ (DER or PEM .cer/.crt, PKCS#7 .p7b), each of which must parse as X.509. */
-async function certificates(lib: CatalogModule, certFiles: readonly Vinyl[], report: ProblemReport): Promise<ReturnType<CatalogModule["parseCertificate"]>[]> {
-  const out: ReturnType<CatalogModule["parseCertificate"]>[] = [];
-  for (const file of certFiles) {
-    const p = packagePath(file);
-    try {
-      await materialize(file);
-      const bytes = await readAllContents(file, 16 * 1024 * 1024);
-      if (/\.p7b$/i.test(p)) out.push(...lib.parseCertificateBundle(bytes));
-      else out.push(lib.parseCertificate(bytes));
-    } catch (err) {
-      report.error({ rule: "certificate-invalid", group: "guest-tools", path: p, message: `${p} is not an X.509 certificate (DER or PEM): ${(err as Error).message}`, hint: "export the signing certificate as a .cer file (DER or Base-64)" });
-    }
-  }
-  return out;
 }
 
 /** The summary lines a build prints: catalog signers, embedded signatures present/absent. */

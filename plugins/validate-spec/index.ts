@@ -24,7 +24,7 @@ import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePa
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import { checkCatalogs, type CatalogSummary } from "./catalogs.js";
+import { CatalogIntake, checkCatalogs, type CatalogSummary, type CheckCache } from "./catalogs.js";
 import { checkConfigDrift } from "./config-drift.js";
 import { decodeInfText } from "./inf.js";
 import { foldCase } from "./names.js";
@@ -68,7 +68,7 @@ export {
   type DriverCheckResult,
 } from "./drivers.js";
 export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
-export { checkCatalogs, formatCatalogSummary, WAIVABLE_CHECKS, type CatalogSummary, type CatalogCheckOptions, type WaivableCheck } from "./catalogs.js";
+export { checkCatalogs, formatCatalogSummary, WAIVABLE_CHECKS, type CatalogSummary, type CatalogCheckOptions, type CheckCache, type WaivableCheck } from "./catalogs.js";
 
 const PLUGIN = "validateSpec";
 
@@ -97,6 +97,12 @@ export interface ValidateSpecOptions {
   signingPolicy?: SigningPolicy;
   /** Told what the catalog checks found (catalog signers, embedded signatures), for a summary. */
   onCatalogSummary?: (summary: CatalogSummary) => void;
+  /**
+   * Where the catalog checks remember their results between builds (gulp watch's BuildCache,
+   * placed with its identify() stage before this one): catalogs, certificates and files that did
+   * not change are not parsed or hashed again.
+   */
+  cache?: CheckCache;
 }
 
 /** A vinyl file with the extra fields upstream plugins may set. */
@@ -108,10 +114,22 @@ type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
  */
 export function validateSpec(specOrPath: string | PackagingSpec | object, options: ValidateSpecOptions = {}): Transform {
   const spec = typeof specOrPath === "string" ? loadSpecFile(specOrPath) : loadSpec(specOrPath);
-  return collectThenFinish(PLUGIN, "bytes", (files) => check(spec, files, options));
+  // The catalogs are read and parsed as they stream past, overlapping the rest of the tree.
+  const intake = options.signingPolicy !== undefined ? new CatalogIntake(options.cache ? { cache: options.cache } : {}) : undefined;
+  const stream = collectThenFinish(
+    PLUGIN,
+    "bytes",
+    (files) => check(spec, files, options, intake),
+    (file) => {
+      intake?.observe(file);
+      return true;
+    },
+  );
+  if (intake) stream.on("close", () => intake.close());
+  return stream;
 }
 
-async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions): Promise<Vinyl[]> {
+async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
   const report = options.report ?? new ProblemReport();
   const entries: DriverTreeFile[] = [];
   let devicesCmd: TreeFile | undefined;
@@ -148,7 +166,9 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
   const infTexts = new Map(entries.filter((e) => e.infText !== undefined).map((e) => [e.path, e.infText!]));
   checkConfigDrift(spec, vars, infTexts, report, options.devicesCmdVars ? undefined : await contractDrift(devicesCmd));
   if (options.signingPolicy !== undefined) {
-    options.onCatalogSummary?.(await checkCatalogs(spec, files, infTexts, report, { signingPolicy: options.signingPolicy }));
+    const summary = await checkCatalogs(spec, files, infTexts, report, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) });
+    intake?.close();
+    options.onCatalogSummary?.(summary);
   }
 
   // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit

@@ -1,0 +1,16 @@
+/**
+ * The catalog worker thread (see service.ts): answers each request with the facts of its bytes.
+ * Loaded by the worker's bootstrap code only.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { answer } from "./facts.js";
+import { WORKER_MARK, type WorkerRequest, type WorkerResponse } from "./worker-protocol.js";
+
+if ((workerData as Record<string, unknown> | null)?.[WORKER_MARK]) {
+  parentPort?.on("message", (m: WorkerRequest) => {
+    answer(m).then(
+      (result) => parentPort!.postMessage({ id: m.id, result } satisfies WorkerResponse),
+      (err: unknown) => parentPort!.postMessage({ id: m.id, error: String(err) } satisfies WorkerResponse),
+    );
+  });
+}
