@@ -59,7 +59,7 @@ describe("catalog service (worker thread or this one)", function () {
     const a = await answers(here, cats, trusted);
     const b = await answers(there, cats, trusted);
     assert.equal(here.usedWorker, false);
-    assert.equal(there.usedWorker, true);
+    assert.equal(there.answeredByWorker, cats.length + 2, "the worker did not answer every request");
     assert.deepStrictEqual(b, a);
     // The answers are the real ones, not two agreeing failures.
     const byName = new Map(cats.map((c, i) => [c.name, a.catalogs[i]!]));

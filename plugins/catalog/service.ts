@@ -25,8 +25,9 @@ export interface CatalogService {
   flush(): void;
   /** Stop the worker, if one was started. Requests not yet answered are answered here. */
   close(): void;
-  /** Whether a worker was started (for tests and the benchmark). */
+  /** Whether a worker was started, and how many requests it answered (for tests and the benchmark). */
   readonly usedWorker: boolean;
+  readonly answeredByWorker: number;
 }
 
 export interface CatalogServiceOptions {
@@ -52,6 +53,7 @@ export function catalogService(options: CatalogServiceOptions = {}): CatalogServ
   const sent = new Map<number, Pending>(); // held by the worker, by id
   let worker: Worker | undefined;
   let usedWorker = false;
+  let answeredByWorker = 0;
   let noWorker = false; // it failed, or close() was called
 
   const answerHere = (p: Pending) => {
@@ -88,7 +90,10 @@ export function catalogService(options: CatalogServiceOptions = {}): CatalogServ
       const p = sent.get(m.id);
       if (!p) return;
       sent.delete(m.id);
-      if ("result" in m) p.resolve(revive(m.result));
+      if ("result" in m) {
+        answeredByWorker++;
+        p.resolve(revive(m.result));
+      }
       else answerHere(p); // a failure over there: the answer (or its error) is computed here
     });
     worker.on("error", lost);
@@ -121,6 +126,9 @@ export function catalogService(options: CatalogServiceOptions = {}): CatalogServ
     },
     get usedWorker() {
       return usedWorker;
+    },
+    get answeredByWorker() {
+      return answeredByWorker;
     },
   };
 }
