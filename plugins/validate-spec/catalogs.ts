@@ -79,6 +79,10 @@ interface DriverDir {
 }
 
 type Read<T> = { ok: true; value: T } | { ok: false; error: string };
+interface CatalogEntry {
+  bytes: Promise<Read<Uint8Array>>;
+  facts: Promise<{ key: string; result: CatalogFactsResult }>;
+}
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /**
@@ -91,11 +95,23 @@ export class CatalogIntake {
   readonly #service: CatalogService;
   readonly #cache: CheckCache | undefined;
   readonly #certs = new Map<string, Promise<Read<CertificateFile>>>();
-  readonly #catalogs = new Map<Vinyl, { bytes: Promise<Read<Uint8Array>>; facts?: Promise<{ key: string; result: CatalogFactsResult }> }>();
+  readonly #catalogs = new Map<Vinyl, CatalogEntry>();
 
-  constructor(options: { cache?: CheckCache; service?: CatalogService } = {}) {
+  readonly #spec: PackagingSpec | undefined;
+
+  /** With `spec`, catalogs of drivers it does not list, or whose catalog checks it waives, are left alone. */
+  constructor(options: { cache?: CheckCache; service?: CatalogService; spec?: PackagingSpec } = {}) {
     this.#service = options.service ?? catalogService();
     this.#cache = options.cache;
+    this.#spec = options.spec;
+  }
+
+  #wanted(p: string): boolean {
+    const parsed = parseDriverPath(p);
+    if (!parsed) return false;
+    if (!this.#spec) return true;
+    const driver = matchSpecDriver(this.#spec, parsed.dir)?.driver;
+    return driver !== undefined && !(driver.waive_checks.includes("catalog-coverage") && driver.waive_checks.includes("catalog-signature"));
   }
 
   /** A file streaming past: catalogs of driver folders and certificates are read now. */
@@ -104,13 +120,16 @@ export class CatalogIntake {
     const p = packagePath(file);
     if (CERT_PATH.test(p)) {
       if (!this.#certs.has(p)) this.#certs.set(p, this.#readCertificate(file, p));
-    } else if (/\.cat$/i.test(p) && parseDriverPath(p) !== null && !this.#catalogs.has(file)) {
-      const bytes = readSettled(file, (f) => readAllContents(f, CATALOG_MAX_BYTES));
-      const entry: { bytes: Promise<Read<Uint8Array>>; facts?: Promise<{ key: string; result: CatalogFactsResult }> } = { bytes };
-      // Judged against the certificates seen so far (guest-tools, with certs/, streams first).
-      entry.facts = bytes.then(async (b) => (b.ok ? this.#catalogFacts(b.value, await this.#trusted()) : { key: "", result: { ok: false, error: b.error } }));
-      this.#catalogs.set(file, entry);
+    } else if (/\.cat$/i.test(p) && this.#wanted(p) && !this.#catalogs.has(file)) {
+      this.#catalogs.set(file, this.#read(file));
     }
+  }
+
+  /** Read a catalog and ask for its facts, judged against the certificates seen so far (guest-tools, with certs/, streams first). */
+  #read(file: Vinyl): CatalogEntry {
+    const bytes = readSettled(file, (f) => readAllContents(f, CATALOG_MAX_BYTES));
+    const facts = bytes.then(async (b) => (b.ok ? this.#catalogFacts(b.value, await this.#trusted()) : { key: "", result: { ok: false as const, error: b.error } }));
+    return { bytes, facts };
   }
 
   /** Every certificate file of the tree, read (each one's problem reported by the caller). */
@@ -126,11 +145,11 @@ export class CatalogIntake {
 
   /** A catalog's facts, judged against all certificates of the tree. */
   async facts(file: Vinyl): Promise<CatalogFactsResult> {
-    if (!this.#catalogs.has(file)) this.observe(file);
+    if (!this.#catalogs.has(file)) this.#catalogs.set(file, this.#read(file));
     this.#service.flush();
     const entry = this.#catalogs.get(file)!;
     const trusted = await this.#trusted();
-    const early = await entry.facts!;
+    const early = await entry.facts;
     if (early.key === "" || early.key.endsWith(`:${trustedKeyOf(trusted)}`)) return early.result;
     const bytes = await entry.bytes;
     if (!bytes.ok) return { ok: false, error: bytes.error };

@@ -115,7 +115,7 @@ type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
 export function validateSpec(specOrPath: string | PackagingSpec | object, options: ValidateSpecOptions = {}): Transform {
   const spec = typeof specOrPath === "string" ? loadSpecFile(specOrPath) : loadSpec(specOrPath);
   // The catalogs are read and parsed as they stream past, overlapping the rest of the tree.
-  const intake = options.signingPolicy !== undefined ? new CatalogIntake(options.cache ? { cache: options.cache } : {}) : undefined;
+  const intake = options.signingPolicy !== undefined ? new CatalogIntake({ spec, ...(options.cache && { cache: options.cache }) }) : undefined;
   const stream = collectThenFinish(
     PLUGIN,
     "bytes",
