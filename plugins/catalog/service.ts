@@ -56,8 +56,11 @@ export function catalogService(options: CatalogServiceOptions = {}): CatalogServ
   let answeredByWorker = 0;
   let noWorker = false; // it failed, or close() was called
 
+  // One at a time: a parsed catalog's asn1js tree (a few MiB) lives until its signature is
+  // verified, which waits for the thread pool; parsed all at once, two dozen trees were alive.
+  let here: Promise<unknown> = Promise.resolve();
   const answerHere = (p: Pending) => {
-    loadFacts().then((f) => f.answer(p.request)).then(p.resolve, p.reject);
+    here = here.then(() => loadFacts().then((f) => f.answer(p.request)).then(p.resolve, p.reject));
   };
   const flush = () => {
     for (const p of waiting.splice(0)) answerHere(p);
