@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CatalogError, chainsTo, parseCatalog, parseCertificate, verifyCatalogSignature } from "../plugins/catalog/catalog.js";
 import { coverage, digestFile, FileDigester } from "../plugins/catalog/coverage.js";
@@ -152,6 +153,37 @@ describe("catalogs and signatures", function () {
       assert.match(r.stdout, /catalogs: 12 checked, signed by CN=Aero Test Signing \(sample, do not trust\) \(issued by CN=Aero Test Signing/);
       assert.match(r.stdout, /embedded signatures: 10 of 10 \.sys files signed/);
       assert.doesNotMatch(r.stdout + r.stderr, /warning/);
+    });
+  });
+
+  describe("in a build (checked alongside the writing, awaited before anything is renamed)", () => {
+    const outputsOf = (dir: string) => readdirSync(dir).sort().map((n) => `${n} ${createHash("sha256").update(readFileSync(path.join(dir, n))).digest("hex")}`);
+
+    it("a catalog problem fails gulp guest-tools, names it, and leaves the previous outputs as they were", () => {
+      const s = copySample();
+      const args = ["guest-tools", "--drivers-dir", s.drivers, "--guest-tools-dir", s.guestTools, "--spec", s.spec, "--out-dir", "out"];
+      const good = runGulp(args, { cwd: s.root });
+      assert.equal(good.status, 0, good.stdout + good.stderr);
+      const before = outputsOf(path.join(s.root, "out"));
+      rebuildSys(path.join(s.drivers, "amd64/virtio-blk/aero_virtio_blk.sys"), true);
+      const r = runGulp(args, { cwd: s.root });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stdout + r.stderr, /drivers\/amd64\/virtio-blk\/aero_virtio_blk\.sys does not match catalog drivers\/amd64\/virtio-blk\/aero_virtio_blk\.cat: its SHA-1 Authenticode image hash/);
+      assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at .*\.ts:\d+/, "no stack trace");
+      assert.deepEqual(outputsOf(path.join(s.root, "out")), before, "the out dir changed (or holds temp files)");
+    });
+
+    it("a catalog problem and another one are reported together, and nothing is written", () => {
+      const s = copySample();
+      rebuildSys(path.join(s.drivers, "x86/virtio-snd/aero_virtio_snd.sys"), false);
+      mkdirSync(path.join(s.guestTools, "tools"), { recursive: true });
+      writeFileSync(path.join(s.guestTools, "tools/signing.pvk"), "a private key");
+      const r = runGulp(["guest-tools", "--drivers-dir", s.drivers, "--guest-tools-dir", s.guestTools, "--spec", s.spec, "--out-dir", "out"], { cwd: s.root });
+      assert.notEqual(r.status, 0);
+      const out = r.stdout + r.stderr;
+      assert.match(out, /aero_virtio_snd\.sys does not match catalog/);
+      assert.match(out, /refusing to package private key material in tools directory: tools\/signing\.pvk/);
+      assert.deepEqual(readdirSync(s.root).filter((n) => n === "out"), [], "the out dir was created");
     });
   });
 

@@ -59,6 +59,12 @@ export interface AtomicDestOptions {
    * fails the build and leaves the out dir as it was (the determinism self-check uses it).
    */
   beforeCommit?: (outputs: WrittenOutput[]) => void | Promise<void>;
+  /**
+   * A verdict the renames wait for, asked for when the first output arrives: a rejection fails
+   * the build at once (the writes are abandoned, the out dir stays as it was). guestToolsPipeline
+   * lets the catalog checks run alongside the writing this way.
+   */
+  gate?: () => Promise<void>;
 }
 
 const LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -93,6 +99,14 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     dirs: [],
     abort: (signal) => stream.destroy(userError(PLUGIN, `interrupted by ${signal}: nothing was written to ${outDir}`)),
   };
+
+  let gate: Promise<void> | undefined;
+  const openGate = () =>
+    (gate ??= (() => {
+      const verdict = options.gate?.() ?? Promise.resolve();
+      verdict.catch((err: unknown) => stream.destroy(asPluginError(PLUGIN, err))); // fail now, not after the writes
+      return verdict;
+    })());
 
   const prepare = () =>
     (prepared ??= (async () => {
@@ -253,6 +267,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
   const stream: Transform = new Transform({
     objectMode: true,
     transform(incoming: Vinyl, _enc, cb) {
+      openGate();
       // Streams are written once, so they are not buffered; null files have nothing to write.
       intake(PLUGIN, incoming, { needs: "bytes", reread: false }).then(
         (file) => {
@@ -266,6 +281,7 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
       (async () => {
         try {
           await Promise.all(writes.map((w) => w.done));
+          await openGate();
           if (derived.length > 0 && writes.length > 0) await writeDerived();
           if (options.beforeCommit) await options.beforeCommit(writtenOutputs());
           // Nothing is renamed unless everything can be: a folder in the way fails up front.

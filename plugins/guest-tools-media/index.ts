@@ -235,6 +235,7 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
   const outputs: string[] = [];
   let signing: string[] = [];
   let fileCount = 0;
+  let catalogVerdict: Promise<void> = Promise.resolve();
   const stages = [
     mediaSource(s, report), //                          guest-tools dir, then the drivers, then extras
     ...(options.cache ? [options.cache.identify()] : []), // identities for the checks' and writers' memory
@@ -250,9 +251,14 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
       signingPolicy: s.signingPolicy, // catalogs and signatures are checked per this policy
       onCatalogSummary: (summary) => (signing = formatCatalogSummary(summary)),
       ...(options.cache && { cache: options.cache }),
+      // A build lets the catalog checks run alongside the writing; atomicDest waits for them.
+      ...(options.write && { deferCatalogChecks: (verdict: Promise<void>) => {
+        verdict.catch(() => undefined); // observed by atomicDest; a build failing before it must not leave it unhandled
+        catalogVerdict = verdict;
+      } }),
     }),
     countFiles((n) => (fileCount = n)),
-    ...(options.write ? writeStages(s, options, outputs) : [discard()]),
+    ...(options.write ? writeStages(s, options, outputs, () => catalogVerdict) : [discard()]),
   ];
   return {
     stages,
@@ -266,7 +272,7 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
 }
 
 /** The writers: ISO + zip + manifest.json (hashed while the images are written), then the atomic write. */
-function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outputs: string[]): Transform[] {
+function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outputs: string[], gate: () => Promise<void>): Transform[] {
   const cache = options.cache;
   return [
     mediaImages({
@@ -288,6 +294,7 @@ function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outpu
       cwd: s.cwd,
       onWritten: (paths) => outputs.push(...paths),
       derived: s.checksums ? [sha256Sums()] : [],
+      gate,
       ...(options.beforeCommit && { beforeCommit: options.beforeCommit }),
     }),
   ];

@@ -240,6 +240,10 @@ async function checkAll(
   options: CatalogCheckOptions,
   intake: CatalogIntake,
 ): Promise<CatalogSummary> {
+  // The package paths as they are now: validateSpec renames driver folders to the spec's spelling
+  // once its checks pass, maybe while these still run (deferred until the commit, see index.ts).
+  const paths = new Map(files.map((f) => [f, packagePath(f)]));
+  const pathOf = (f: Vinyl) => paths.get(f) ?? packagePath(f);
   const policy = options.signingPolicy;
   const now = options.now ?? new Date();
   const summary: CatalogSummary = { catalogs: 0, signers: [], embeddedSigned: [], embeddedUnsigned: [] };
@@ -257,7 +261,7 @@ async function checkAll(
   const dirs = new Map<string, DriverDir>();
   for (const file of files) {
     if (file.isDirectory() || file.isNull()) continue;
-    const p = packagePath(file);
+    const p = pathOf(file);
     const parsed = parseDriverPath(p);
     if (!parsed || !parsed.rel) continue;
     const match = matchSpecDriver(spec, parsed.dir);
@@ -280,8 +284,8 @@ async function checkAll(
     const waived = new Set(d.driver.waive_checks);
     const group = `${d.driver.name} (${d.arch})`;
     const bootStart = new Set<string>();
-    for (const inf of d.infs.sort((a, b) => compareCodePoints(packagePath(a), packagePath(b)))) {
-      const infPath = packagePath(inf);
+    for (const inf of d.infs.sort((a, b) => compareCodePoints(pathOf(a), pathOf(b)))) {
+      const infPath = pathOf(inf);
       const text = infTexts.get(infPath)!;
       for (const b of infBootStartBinaries(text)) bootStart.add(asciiLower(b));
       if (waived.has("catalog-coverage") && waived.has("catalog-signature")) continue;
@@ -294,7 +298,7 @@ async function checkAll(
       }
       const catFile = d.byName.get(asciiLower(catName));
       if (!catFile) continue; // the reference check reports a missing catalog
-      const catPath = packagePath(catFile);
+      const catPath = pathOf(catFile);
       let cat = catalogs.get(catPath);
       if (cat === undefined) {
         const result = await intake.facts(catFile);
@@ -315,7 +319,7 @@ async function checkAll(
       for (const name of catalogCoveredNames(infName, text)) {
         const file = d.byName.get(asciiLower(name));
         if (!file) continue; // missing files are the reference check's
-        const filePath = packagePath(file);
+        const filePath = pathOf(file);
         const digest = await digestOf(file, filePath, group, algs);
         if (!digest) continue;
         const verdict = coverage(cat, name, digest);
@@ -334,7 +338,7 @@ async function checkAll(
     // Windows 7 at boot for boot-start (storage) drivers, so their absence warns there.
     for (const [name, file] of d.byName) {
       if (!name.endsWith(".sys")) continue;
-      const filePath = packagePath(file);
+      const filePath = pathOf(file);
       const digest = await digestOf(file, filePath, group, []);
       if (!digest || !digest.pe) continue;
       (digest.embeddedSignature ? summary.embeddedSigned : summary.embeddedUnsigned).push(filePath);

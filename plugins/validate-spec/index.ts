@@ -103,6 +103,14 @@ export interface ValidateSpecOptions {
    * not change are not parsed or hashed again.
    */
   cache?: CheckCache;
+  /**
+   * Called with the catalog checks' verdict instead of waiting for it: once every other check
+   * passes, the files pass on while the catalogs are still being checked, and the verdict
+   * rejects with this plugin's error if they fail. Whoever takes it must wait for it before
+   * anything is committed (guestToolsPipeline: atomicDest's `gate`). When another check fails,
+   * the catalog checks are awaited and all problems reported at once, as without this option.
+   */
+  deferCatalogChecks?: (verdict: Promise<void>) => void;
 }
 
 /** A vinyl file with the extra fields upstream plugins may set. */
@@ -165,10 +173,16 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
   report.absorb(result.report);
   const infTexts = new Map(entries.filter((e) => e.infText !== undefined).map((e) => [e.path, e.infText!]));
   checkConfigDrift(spec, vars, infTexts, report, options.devicesCmdVars ? undefined : await contractDrift(devicesCmd));
+  // The catalog checks, into a report of their own when they may be deferred.
+  let catalogs: { report: ProblemReport; done: Promise<void> } | undefined;
   if (options.signingPolicy !== undefined) {
-    const summary = await checkCatalogs(spec, files, infTexts, report, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) });
-    intake?.close();
-    options.onCatalogSummary?.(summary);
+    const into = options.deferCatalogChecks ? new ProblemReport() : report;
+    const done = checkCatalogs(spec, files, infTexts, into, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) }).then(
+      (summary) => options.onCatalogSummary?.(summary),
+    );
+    done.catch(() => undefined).finally(() => intake?.close());
+    if (options.deferCatalogChecks) catalogs = { report: into, done };
+    else await done;
   }
 
   // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
@@ -190,18 +204,41 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
   const added = generated.filter((g) => !mediaPaths.includes(g)); // one taken is reported above
   for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) report.error(mediaPathError(problem));
 
-  // With a shared report its owner prints the warnings (the gulp tasks do); otherwise we do.
-  if (!options.report) for (const w of report.warnings) log.warn(`warning: ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
-  if (!report.ok) {
-    const err = userError(PLUGIN, report.formatErrors());
-    Object.defineProperty(err, "report", { value: report, enumerable: false });
-    throw err;
+  if (catalogs && !report.ok) {
+    // Failing anyway: wait for the catalog checks, so that every problem is reported at once.
+    await catalogs.done;
+    report.absorb(catalogs.report);
+    catalogs = undefined;
   }
+  if (!report.ok) throw reportError(report, !options.report);
+  if (catalogs) {
+    const { report: own, done } = catalogs;
+    options.deferCatalogChecks!(
+      done.then(() => {
+        report.absorb(own);
+        if (!report.ok) throw reportError(report, !options.report);
+        if (!options.report) printWarnings(report);
+      }),
+    );
+  } else if (!options.report) printWarnings(report);
 
   for (const { file, target } of kept) {
     if (target !== packagePath(file)) file.path = path.join(file.base, ...target.split("/"));
   }
   return sortByPackagePath(kept.map((k) => k.file));
+}
+
+/** With a shared report its owner prints the warnings (the gulp tasks do); otherwise we do. */
+function printWarnings(report: ProblemReport): void {
+  for (const w of report.warnings) log.warn(`warning: ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
+}
+
+/** The one error of a failed check: every problem, grouped (see ProblemReport.formatErrors). */
+function reportError(report: ProblemReport, printWarningsFirst: boolean): Error {
+  if (printWarningsFirst) printWarnings(report);
+  const err = userError(PLUGIN, report.formatErrors());
+  Object.defineProperty(err, "report", { value: report, enumerable: false });
+  return err;
 }
 
 const MEDIA_PATH_HINTS: Record<MediaPathProblem["rule"], string> = {
