@@ -112,27 +112,6 @@ describe("the npm package", function () {
     });
   }
 
-  it("parses catalogs in its worker thread as compiled JavaScript (no tsx), with the answers of this thread", () => {
-    const consumer = consumers.get(5)!;
-    const lib = path.join(consumer, "node_modules/gulp-aero-guest-tools/lib/catalog/service.js");
-    const script = [
-      `import { readFileSync } from "node:fs";`,
-      `const { catalogService } = await import(${JSON.stringify(lib)});`,
-      `const cat = readFileSync("drivers-sample/drivers/amd64/virtio-blk/aero_virtio_blk.cat");`,
-      `const trusted = [{ path: "certs/aero-test-signing.cer", bytes: readFileSync("drivers-sample/guest-tools/certs/aero-test-signing.cer") }];`,
-      `const there = catalogService({ workerAfterBytes: 0 });`,
-      `const here = catalogService({ workerAfterBytes: Infinity });`,
-      `const a = await there.catalog(cat, trusted);`,
-      `const pending = here.catalog(cat, trusted); here.flush(); const b = await pending;`,
-      `there.close(); here.close();`,
-      `console.log(JSON.stringify({ worker: there.answeredByWorker, ok: a.ok && a.facts.chainsToTrusted, same: JSON.stringify(a) === JSON.stringify(b) }));`,
-    ].join("\n");
-    writeFileSync(path.join(consumer, "worker-check.mjs"), script);
-    const r = spawnSync(process.execPath, ["worker-check.mjs"], { cwd: consumer, encoding: "utf8" });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { worker: 1, ok: true, same: true });
-  });
-
   it("ships TypeScript types that a consumer's tsc accepts, and refuses what they exclude", () => {
     const consumer = consumers.get(5)!;
     writeFileSync(path.join(consumer, "use.ts"), [

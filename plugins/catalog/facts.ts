@@ -1,8 +1,8 @@
 /**
  * What the checks need to know of a catalog and of the certificates in certs/, computed from their
- * bytes alone and returned as plain data (structured-cloneable): so the parsing (asn1js + pkijs,
- * about 15 ms per 12 KiB catalog) can run in a worker thread and its results can be remembered
- * between the builds of `gulp watch`. No I/O.
+ * bytes alone and returned as plain data (no asn1js trees, which are big): so the results can be
+ * remembered between the builds of `gulp watch` and the parse (asn1js + pkijs, about 15 ms per
+ * 12 KiB catalog) is done once. No I/O.
  */
 import type * as pkijs from "pkijs";
 import {
@@ -40,10 +40,10 @@ export type CatalogFactsResult = { ok: true; facts: CatalogFacts } | { ok: false
 
 export type CertificateFacts = { ok: true; count: number } | { ok: false; error: string };
 
-/** A question for catalogFacts() or certificateFacts(), as sent to the worker. */
+/** A question for catalogFacts() or certificateFacts(). */
 export type FactsRequest = { op: "catalog"; bytes: Uint8Array; trusted: CertificateFile[] } | { op: "certificate"; file: CertificateFile };
 
-/** One request's answer, wherever it is computed (this thread or the worker). */
+/** One request's answer. */
 export async function answer(r: FactsRequest): Promise<CatalogFactsResult | CertificateFacts> {
   return r.op === "catalog" ? catalogFacts(r.bytes, r.trusted) : certificateFacts(r.file);
 }

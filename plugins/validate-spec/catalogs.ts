@@ -2,10 +2,9 @@
  * The catalog and signature checks of validateSpec (README "What is checked → Catalogs and
  * signatures"): per driver and arch, each INF's catalog must be a signed Windows catalog whose
  * members cover the INF and every file it references; its signature must satisfy the signing
- * policy. Each catalog is parsed once (in a worker thread when there are many: see
- * catalog/service.ts; started as the catalogs stream past, by CatalogIntake) and each covered file
- * hashed once, for the algorithms its catalogs use; with a CheckCache (gulp watch's BuildCache)
- * none of it is redone for unchanged files. The formats live in plugins/catalog; this file reads
+ * policy. Each catalog is read as it streams past (CatalogIntake) and parsed once, when the
+ * checks run (catalog/service.ts), and each covered file hashed once, for the algorithms its
+ * catalogs use; with a CheckCache (gulp watch's BuildCache) none of it is redone for unchanged files. The formats live in plugins/catalog; this file reads
  * the files and words the report.
  */
 import { createHash } from "node:crypto";
@@ -55,7 +54,7 @@ export interface CatalogCheckOptions {
   signingPolicy: SigningPolicy;
   /** "Now" for certificate expiry. */
   now?: Date;
-  /** The catalogs and certificates read (and being parsed) as they streamed past. */
+  /** The catalogs and certificates read as they streamed past. */
   intake?: CatalogIntake;
   cache?: CheckCache;
 }
@@ -87,9 +86,9 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 
 /**
  * Catalogs and certificates as they stream past validateSpec: each is read at once and handed to
- * the catalog service, so that their parsing overlaps the reading of the rest of the tree.
- * `facts()` answers for the final set of certificates (a catalog parsed before a certificate
- * arrived is judged again).
+ * the catalog service, which parses them when the checks ask (see service.ts). `facts()` answers
+ * for the final set of certificates (a catalog asked about before a certificate arrived is judged
+ * again).
  */
 export class CatalogIntake {
   readonly #service: CatalogService;
@@ -158,14 +157,6 @@ export class CatalogIntake {
     return (await later).result;
   }
 
-  close(): void {
-    this.#service.close();
-  }
-
-  get usedWorker(): boolean {
-    return this.#service.usedWorker;
-  }
-
   async #trusted(): Promise<CertificateFile[]> {
     const out: CertificateFile[] = [];
     for (const read of this.#certs.values()) {
@@ -225,11 +216,7 @@ export async function checkCatalogs(
   options: CatalogCheckOptions,
 ): Promise<CatalogSummary> {
   const intake = options.intake ?? new CatalogIntake(options.cache ? { cache: options.cache } : {});
-  try {
-    return await checkAll(spec, files, infTexts, report, options, intake);
-  } finally {
-    if (!options.intake) intake.close();
-  }
+  return checkAll(spec, files, infTexts, report, options, intake);
 }
 
 async function checkAll(

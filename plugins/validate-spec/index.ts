@@ -24,7 +24,6 @@ import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePa
 import { ProblemReport, type Problem } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import { catalogService } from "../catalog/service.js";
 import { CatalogIntake, checkCatalogs, type CatalogSummary, type CheckCache } from "./catalogs.js";
 import { checkConfigDrift } from "./config-drift.js";
 import { decodeInfText } from "./inf.js";
@@ -123,12 +122,8 @@ type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
  */
 export function validateSpec(specOrPath: string | PackagingSpec | object, options: ValidateSpecOptions = {}): Transform {
   const spec = typeof specOrPath === "string" ? loadSpecFile(specOrPath) : loadSpec(specOrPath);
-  // The catalogs are read and parsed as they stream past, overlapping the rest of the tree.
-  // A worker thread pays when this thread is the bottleneck and the other core idles (validate);
-  // a build is CPU-bound on both cores (compression), and its deferred checks parse here,
-  // interleaved with the writing, rather than pay a worker's start-up too.
-  const service = catalogService(options.deferCatalogChecks ? { workerAfterBytes: Infinity } : {});
-  const intake = options.signingPolicy !== undefined ? new CatalogIntake({ spec, service, ...(options.cache && { cache: options.cache }) }) : undefined;
+  // The catalogs are read as they stream past; they are parsed when the catalog checks run.
+  const intake = options.signingPolicy !== undefined ? new CatalogIntake({ spec, ...(options.cache && { cache: options.cache }) }) : undefined;
   const stream = collectThenFinish(
     PLUGIN,
     "bytes",
@@ -138,7 +133,6 @@ export function validateSpec(specOrPath: string | PackagingSpec | object, option
       return true;
     },
   );
-  if (intake) stream.on("close", () => intake.close());
   return stream;
 }
 
@@ -185,7 +179,7 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
     const done = checkCatalogs(spec, files, infTexts, into, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) }).then(
       (summary) => options.onCatalogSummary?.(summary),
     );
-    done.catch(() => undefined).finally(() => intake?.close());
+    done.catch(() => undefined); // observed below, or by whoever takes the deferred verdict
     if (options.deferCatalogChecks) catalogs = { report: into, done };
     else await done;
   }
