@@ -53,6 +53,8 @@ describe("start-up", function () {
     assert.ok(!usesPackage(plain, "@cyclonedx"), "@cyclonedx/cyclonedx-library is loaded only with --sbom");
     assert.ok(!usesPackage(plain, "yauzl"), "yauzl (the verify and diff tasks' zip reader) is not loaded");
     assert.ok(!usesPackage(plain, "cli-progress"), "cli-progress is loaded only for a bar on a terminal");
+    const ajvCompiler = plain.loaded.filter((f) => /node_modules\/ajv\/dist\/(?:core|2020|compile\/index)\.js$/.test(f));
+    assert.deepEqual(ajvCompiler, [], "the spec's schema validator is precompiled: ajv's compiler is not loaded");
 
     const sbom = gulp(REPO, ["guest-tools", "--quiet", "--sbom", "--out-dir", path.join(tempDir(), "o")]);
     assert.equal(sbom.status, 0, sbom.output);
