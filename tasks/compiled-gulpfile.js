@@ -30,7 +30,7 @@ const ROOT = path.resolve(path.dirname(SELF), "..");
 export const GULPFILE = path.join(ROOT, "gulpfile.ts");
 export const CACHE_DIR = path.join(ROOT, ".cache/gulpfile");
 /** Bump when the build options change: a stamp of another format is stale. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Read by esbuild besides the sources: they change how it compiles. */
 const SETTINGS_FILES = ["package.json", "tsconfig.json"];
 
@@ -125,8 +125,10 @@ async function build() {
     plugins: [
       {
         // What tsx does per file: import.meta.url is the source file's URL (paths like
-        // new URL("../../specs/", import.meta.url) resolve as in the sources). Also records the
-        // exact bytes compiled, so an edit during the build leaves a stale stamp, not a wrong one.
+        // new URL("../../specs/", import.meta.url) resolve as in the sources), and a source
+        // loaded on first use with createRequire(import.meta.url)("./x.js") is found (tsx maps
+        // it to x.ts): here it is bundled, still evaluated only when that line runs. Also records
+        // the exact bytes compiled, so an edit during the build leaves a stale stamp, not a wrong one.
         name: "source-file-urls",
         setup(b) {
           b.onLoad({ filter: /\.(?:[cm]?ts|json)$/ }, (args) => {
@@ -134,7 +136,8 @@ async function build() {
             inputs[path.relative(ROOT, args.path).split(path.sep).join("/")] = sha256(bytes);
             if (args.path.endsWith(".json")) return { contents: bytes, loader: "json" };
             const url = JSON.stringify(pathToFileURL(args.path).href);
-            return { contents: bytes.toString("utf8").replace(/\bimport\.meta\.url\b/g, url), loader: "ts" };
+            const text = bytes.toString("utf8").replace(/\bcreateRequire\(import\.meta\.url\)\((\s*(["'])\.\.?\/[^"']*\2\s*)\)/g, "require($1)");
+            return { contents: text.replace(/\bimport\.meta\.url\b/g, url), loader: "ts" };
           });
         },
       },
