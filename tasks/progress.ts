@@ -4,9 +4,10 @@
  * (CI logs), nothing with --quiet. Both go through gulplog's info level, so gulp-cli's --silent
  * and --log-level govern them as they govern gulp's own lines.
  */
-import cliProgress from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import log from "gulplog";
 import type { EventEmitter } from "node:events";
+import { createRequire } from "node:module";
 import type { ProgressSink } from "../plugins/shared/progress.js";
 
 /** Whether anyone prints gulplog's info lines (gulp-cli does unless --silent or -L/-LL). */
@@ -54,9 +55,10 @@ function logLines(): ProgressSink {
   };
 }
 
-/** A single-line bar on stderr, shown only when the build outlasts delayMs. */
-function terminalBar(delayMs: number): ProgressSink {
-  const bar = new cliProgress.SingleBar(
+/** The bar itself; cli-progress is loaded only then, as most builds end before it would show. */
+function newBar(): SingleBar {
+  const cliProgress = createRequire(import.meta.url)("cli-progress") as typeof import("cli-progress");
+  return new cliProgress.SingleBar(
     {
       format: "{phase} [{bar}] {percentage}% | {doneText} of {totalText}",
       stream: process.stderr,
@@ -66,13 +68,17 @@ function terminalBar(delayMs: number): ProgressSink {
     },
     cliProgress.Presets.shades_classic,
   );
-  let started = false;
+}
+
+/** A single-line bar on stderr, shown only when the build outlasts delayMs. */
+function terminalBar(delayMs: number): ProgressSink {
+  let bar: SingleBar | undefined;
   let phase = "";
   let total = 0;
   let done = 0;
   const payload = () => ({ phase: phase.padEnd(18), doneText: formatBytes(done), totalText: formatBytes(total) });
   const timer = setTimeout(() => {
-    started = true;
+    bar = newBar();
     bar.start(Math.max(total, 1), done, payload());
   }, delayMs);
   timer.unref();
@@ -81,18 +87,18 @@ function terminalBar(delayMs: number): ProgressSink {
       phase = name;
       total = totalBytes ?? 0;
       done = 0;
-      if (started) {
+      if (bar) {
         bar.setTotal(Math.max(total, 1));
         bar.update(0, payload());
       }
     },
     advance(bytes) {
       done += bytes;
-      if (started) bar.update(Math.min(done, Math.max(total, 1)), payload());
+      bar?.update(Math.min(done, Math.max(total, 1)), payload());
     },
     end() {
       clearTimeout(timer);
-      if (started) bar.stop();
+      bar?.stop();
     },
   };
 }

@@ -7,12 +7,15 @@
  * document's content, lists are sorted.
  */
 import { createHash } from "node:crypto";
-import * as CDX from "@cyclonedx/cyclonedx-library";
+import { createRequire } from "node:module";
+import type * as CDX from "@cyclonedx/cyclonedx-library";
 import { clampIsoEpoch, type Epoch } from "../shared/epoch.js";
 import { compareCodePoints } from "../shared/paths.js";
 import { infVersionInfo } from "../validate-spec/inf-version.js";
 
-const { Models, Enums, Spec, Serialize } = CDX;
+// Loaded on first use: only a build with --sbom needs it, and loading it costs about 150 ms.
+let cdxModule: typeof CDX | undefined;
+const cdx = (): typeof CDX => (cdxModule ??= createRequire(import.meta.url)("@cyclonedx/cyclonedx-library") as typeof CDX);
 
 /** CycloneDX 1.6, the newest the library writes. */
 export const SBOM_SPEC_VERSION = "1.6";
@@ -40,6 +43,7 @@ export function buildSbomJson(input: SbomInput): string {
 }
 
 function makeBom(input: SbomInput, serialNumber: string): CDX.Models.Bom {
+  const { Models, Enums } = cdx();
   const bom = new Models.Bom({ serialNumber });
   bom.metadata.timestamp = clampIsoEpoch(input.sourceDateEpoch);
   bom.metadata.component = new Models.Component(Enums.ComponentType.Application, input.packageName, {
@@ -89,6 +93,7 @@ function makeBom(input: SbomInput, serialNumber: string): CDX.Models.Bom {
 }
 
 function fileComponent(f: { path: string; sha256: string; size: number }): CDX.Models.Component {
+  const { Models, Enums } = cdx();
   const c = new Models.Component(Enums.ComponentType.File, f.path, { bomRef: `file:${f.path}` });
   c.hashes.set(Enums.HashAlgorithm["SHA-256"], f.sha256);
   c.properties.add(new Models.Property("aero:size", String(f.size)));
@@ -96,6 +101,7 @@ function fileComponent(f: { path: string; sha256: string; size: number }): CDX.M
 }
 
 function serialize(bom: CDX.Models.Bom): string {
+  const { Spec, Serialize } = cdx();
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
   return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
 }

@@ -4,7 +4,7 @@
  * duplicate keys, driver name rules, case-insensitive duplicate drivers, Rust regex syntax.
  * Every problem is reported at once, each with the JSON pointer it is about.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { readDocumentSync } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { rustTrim } from "../devices-cmd/parse.js";
@@ -12,7 +12,7 @@ import { asciiLower } from "../shared/paths.js";
 import { findDuplicateKeys, jsonSyntaxError, lineColumn, pointerSegment } from "./json-keys.js";
 import { foldCase, normalizeDriverName } from "./names.js";
 import { compileRustRegex, RustRegexError } from "./rust-regex.js";
-import { packagingSpecSchema } from "./schema.js";
+import { validatePackagingSpec } from "./spec-validator.generated.js";
 
 const PLUGIN = "validateSpec";
 
@@ -54,12 +54,9 @@ export function isLoadedSpec(value: unknown): value is PackagingSpec {
   return typeof value === "object" && value !== null && loaded.has(value);
 }
 
-let validator: ValidateFunction | undefined;
+/** schema.ts compiled ahead of time (spec-validator-source.ts): no ajv compiler at run time. */
 function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(
-    packagingSpecSchema,
-  );
-  return validator;
+  return validatePackagingSpec;
 }
 
 interface SpecProblem {

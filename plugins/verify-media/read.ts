@@ -10,12 +10,17 @@
  */
 import { createHash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { crc32 } from "node:zlib";
-import yauzl from "yauzl";
+import type * as Yauzl from "yauzl";
 import { readIsoTree, type IsoEntry } from "../iso-src/index.js";
 import { DOCUMENT_LIMITS } from "../shared/documents.js";
 import { compareCodePoints } from "../shared/paths.js";
 import type { ProgressSink } from "../shared/progress.js";
+
+// Loaded on first use: a build never reads a zip, and loading yauzl costs it about 15 ms.
+let yauzlModule: typeof Yauzl | undefined;
+const yauzl = (): typeof Yauzl => (yauzlModule ??= createRequire(import.meta.url)("yauzl") as typeof Yauzl);
 
 /** Largest manifest.json read into memory: the documents' cap for a manifest. */
 export const MAX_MANIFEST_BYTES = DOCUMENT_LIMITS.manifest.bytes;
@@ -198,8 +203,8 @@ export function mapPrimaryTree(isoPath: string, joliet: IsoEntry[], primary: Iso
 
 export async function readZipMedia(zipPath: string, options: ReadMediaOptions = {}): Promise<MediaListing> {
   await requireRegularFile(zipPath);
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
+  const zip = await new Promise<Yauzl.ZipFile>((resolve, reject) =>
+    yauzl().open(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
       err ? reject(asZipError(zipPath, err)) : resolve(z),
     ),
   );
@@ -207,9 +212,9 @@ export async function readZipMedia(zipPath: string, options: ReadMediaOptions = 
   const problems: string[] = [];
   const kept = new Map<string, Buffer>();
   try {
-    const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
-      const all: yauzl.Entry[] = [];
-      zip.on("entry", (entry: yauzl.Entry) => {
+    const entries = await new Promise<Yauzl.Entry[]>((resolve, reject) => {
+      const all: Yauzl.Entry[] = [];
+      zip.on("entry", (entry: Yauzl.Entry) => {
         all.push(entry);
         zip.readEntry();
       });
@@ -242,8 +247,8 @@ export async function readZipMedia(zipPath: string, options: ReadMediaOptions = 
 }
 
 async function hashZipEntry(
-  zip: yauzl.ZipFile,
-  entry: yauzl.Entry,
+  zip: Yauzl.ZipFile,
+  entry: Yauzl.Entry,
   keep: boolean,
   progress: ProgressSink | undefined,
 ): Promise<{ digest: string; bytes: Buffer | undefined }> {
