@@ -38,7 +38,8 @@ function gulp(root: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
   return { status: r.status, output: r.stdout + r.stderr, loaded };
 }
 
-const usesPackage = (run: Run, name: string) => run.loaded.some((f) => f.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+// Paths inside the checkout are relative ("node_modules/x/..."), others absolute: match either.
+const usesPackage = (run: Run, name: string) => run.loaded.some((f) => `${path.sep}${f}`.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
 const bundleOf = (run: Run) => run.loaded.filter((f) => /^\.cache\/gulpfile\/gulpfile-[0-9a-f]{16}\.cjs$/.test(f));
 
 describe("start-up", function () {
