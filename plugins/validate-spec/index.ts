@@ -16,7 +16,7 @@ import type { Transform } from "node:stream";
 import log from "../shared/log.js";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
-import { checkMediaPaths, type MediaPathProblem } from "../iso-writer/names.js";
+import { checkMediaPaths, type MediaPathProblem } from "../iso9660/names.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
 import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal, readDocumentFile } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
