@@ -10,7 +10,7 @@ import ts from "typescript";
 import { REPO } from "./support/fixtures.js";
 
 /** Folders holding pure formats, each importable on its own. */
-const FORMATS = ["iso9660"];
+const FORMATS = ["iso9660", "packaging-spec", "inf"];
 
 const FORBIDDEN_PACKAGES = new Set(["plugin-error", "vinyl", "through2", "gulplog", "stream", "node:stream", "readable-stream"]);
 

@@ -15,7 +15,7 @@ import { Stats } from "node:fs";
 import { join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import Vinyl from "vinyl";
-import { readDocumentFile } from "../shared/documents.js";
+import { readDocumentFile } from "../shared/document-files.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { asciiLower, packagePath } from "../shared/paths.js";

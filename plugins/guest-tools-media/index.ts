@@ -28,7 +28,8 @@ import { userError } from "../shared/errors.js";
 import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
 import { guestToolsSrc } from "../tree-src/index.js";
-import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
+import type { PackagingSpec } from "../packaging-spec/spec.js";
+import { loadSpec } from "../shared/load-spec.js";
 import { formatCatalogSummary, validateSpec } from "../validate-spec/index.js";
 
 const PLUGIN = "guestToolsMedia";

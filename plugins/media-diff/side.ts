@@ -3,8 +3,8 @@
  * their DriverVer) or a manifest.json.
  */
 import { readDocument } from "../shared/documents.js";
-import { decodeInfText } from "../validate-spec/inf.js";
-import { infVersionInfo } from "../validate-spec/inf-version.js";
+import { decodeInfText } from "../inf/inf.js";
+import { infVersionInfo } from "../inf/version.js";
 import { parseManifestFiles } from "../verify-media/compare.js";
 import { readMedia, sniffMediaKind } from "../verify-media/read.js";
 import type { MediaSide } from "./diff.js";

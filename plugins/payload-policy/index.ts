@@ -18,8 +18,9 @@ import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
-import { matchSpecDriver } from "../validate-spec/drivers.js";
-import { loadSpec, loadSpecFile, type DriverSpec, type PackagingSpec } from "../validate-spec/spec.js";
+import { matchSpecDriver } from "../packaging-spec/match.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
+import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
 import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist } from "./rules.js";
 
 export {

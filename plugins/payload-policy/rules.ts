@@ -5,9 +5,9 @@
  * file itself (symlinks, names that are not UTF-8).
  */
 import { asciiLower, asciiUpper, compareCodePoints, parentDirs } from "../shared/paths.js";
-import { fileExtension, foldCase } from "../validate-spec/names.js";
-import { compileRustRegex, type RustRegex } from "../validate-spec/rust-regex.js";
-import type { DriverSpec } from "../validate-spec/spec.js";
+import { fileExtension, foldCase } from "../packaging-spec/names.js";
+import { compileRustRegex, type RustRegex } from "../packaging-spec/rust-regex.js";
+import type { DriverSpec } from "../packaging-spec/spec.js";
 
 /** Extensions of private-key material: refused anywhere, even in hidden folders. */
 export const PRIVATE_KEY_EXTENSIONS: ReadonlySet<string> = new Set(

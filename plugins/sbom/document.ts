@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import type * as CDX from "@cyclonedx/cyclonedx-library";
 import { clampIsoEpoch, type Epoch } from "../shared/epoch.js";
 import { compareCodePoints } from "../shared/paths.js";
-import { infVersionInfo } from "../validate-spec/inf-version.js";
+import { infVersionInfo } from "../inf/version.js";
 
 // Loaded on first use: only a build with --sbom needs it, and loading it costs about 150 ms.
 let cdxModule: typeof CDX | undefined;

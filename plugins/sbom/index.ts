@@ -10,12 +10,12 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import Vinyl from "vinyl";
 import type { MediaWriter } from "../media-images/index.js";
-import { readDocumentFile } from "../shared/documents.js";
+import { readDocumentFile } from "../shared/document-files.js";
 import { jsonText } from "../shared/canonical-json.js";
 import { toEpoch } from "../shared/epoch.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
-import { decodeInfText } from "../validate-spec/inf.js";
+import { decodeInfText } from "../inf/inf.js";
 import { buildSbomJson } from "./document.js";
 
 export const DEFAULT_SBOM_NAME = "aero-guest-tools.cdx.json";

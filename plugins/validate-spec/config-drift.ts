@@ -11,9 +11,9 @@
 import { parseTokenList } from "../devices-cmd/parse.js";
 import { asciiUpper, compareCodePoints } from "../shared/paths.js";
 import type { ProblemReport } from "../shared/report.js";
-import { infContentLines, pciBaseHardwareId } from "./inf.js";
-import { compileRustRegex, rustRegexEscape, type RustRegex } from "./rust-regex.js";
-import type { DriverSpec, PackagingSpec } from "./spec.js";
+import { infContentLines, pciBaseHardwareId } from "../inf/inf.js";
+import { compileRustRegex, rustRegexEscape, type RustRegex } from "../packaging-spec/rust-regex.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 
 const GROUP = "config/devices.cmd";
 /** Transitional virtio PCI IDs: 0x1000-0x103F (the modern ID is 0x41 more). */

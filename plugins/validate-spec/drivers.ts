@@ -13,10 +13,14 @@ import {
   infsMatchPattern,
   missingInfReferences,
   pciBaseHardwareId,
-} from "./inf.js";
-import { foldCase, hasAeroGpuAlias } from "./names.js";
-import { compileRustRegex, rustRegexEscape, type RustRegex } from "./rust-regex.js";
-import type { DriverSpec, PackagingSpec } from "./spec.js";
+} from "../inf/inf.js";
+import { hasAeroGpuAlias } from "../packaging-spec/names.js";
+import { matchSpecDriver } from "../packaging-spec/match.js";
+import { compileRustRegex, rustRegexEscape, type RustRegex } from "../packaging-spec/rust-regex.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
+
+// Where catalogs.ts (and older callers) look for it.
+export { matchSpecDriver };
 
 export const ARCHES = ["x86", "amd64"] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -47,19 +51,6 @@ export function parseDriverPath(path: string): { arch: Arch; dir: string; rel: s
   const arch = parts[1] as Arch;
   if (!ARCHES.includes(arch)) return null;
   return { arch, dir: parts[2]!, rel: parts.slice(3).join("/") };
-}
-
-/** The spec driver a driver directory name belongs to (ignoring case; `aero-gpu` → aerogpu). */
-export function matchSpecDriver(spec: PackagingSpec, dirName: string): { driver: DriverSpec; alias: boolean } | undefined {
-  const key = foldCase(dirName);
-  for (const driver of spec.drivers) {
-    if (foldCase(driver.name) === key) return { driver, alias: false };
-  }
-  if (key === "AERO-GPU") {
-    const driver = spec.drivers.find((d) => hasAeroGpuAlias(d.name));
-    if (driver) return { driver, alias: true };
-  }
-  return undefined;
 }
 
 interface DirEntry {

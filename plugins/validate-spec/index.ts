@@ -18,7 +18,8 @@ import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
 import { checkMediaPaths, type MediaPathProblem } from "../iso9660/names.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
-import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal, readDocumentFile } from "../shared/documents.js";
+import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal } from "../shared/documents.js";
+import { readDocumentFile } from "../shared/document-files.js";
 import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport, type Problem } from "../shared/report.js";
@@ -26,48 +27,27 @@ import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile 
 import type { SigningPolicy } from "../manifest/document.js";
 import { CatalogIntake, checkCatalogs, type CatalogSummary, type CheckCache } from "./catalogs.js";
 import { checkConfigDrift } from "./config-drift.js";
-import { decodeInfText } from "./inf.js";
-import { foldCase } from "./names.js";
-import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
+import { decodeInfText } from "../inf/inf.js";
+import { foldCase } from "../packaging-spec/names.js";
+import type { PackagingSpec } from "../packaging-spec/spec.js";
+import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
 
-export { loadSpec, loadSpecFile, isLoadedSpec, type PackagingSpec, type DriverSpec, type LoadSpecOptions } from "./spec.js";
-export { packagingSpecSchema } from "./schema.js";
-export {
-  compileRustRegex,
-  translateRustRegex,
-  rustRegexEscape,
-  RustRegex,
-  RustRegexError,
-  MAX_PATTERN_LENGTH,
-  MAX_PATTERN_NESTING,
-  type RustRegexOptions,
-} from "./rust-regex.js";
-export {
-  decodeInfText,
-  parseInf,
-  infContentLines,
-  infAddServiceNames,
-  infReferencedFiles,
-  infsDeclareService,
-  infsMatchPattern,
-  missingInfReferences,
-  pciBaseHardwareId,
-  type ParsedInf,
-  type LineMatcher,
-  type InfSection,
-  type InfReferences,
-  type MissingReference,
-} from "./inf.js";
+// Moved to packaging-spec/, inf/ and shared/load-spec.ts; re-exported for imports of the old place.
+export { loadSpec, loadSpecFile } from "../shared/load-spec.js";
+export { isLoadedSpec, packagingSpecSchema, compileRustRegex, translateRustRegex, rustRegexEscape, RustRegex, RustRegexError } from "../packaging-spec/index.js";
+export { MAX_PATTERN_LENGTH, MAX_PATTERN_NESTING, foldCase, normalizeDriverName, fileExtension, matchSpecDriver } from "../packaging-spec/index.js";
+export type { PackagingSpec, DriverSpec, LoadSpecOptions, RustRegexOptions } from "../packaging-spec/index.js";
+export { decodeInfText, parseInf, infContentLines, infAddServiceNames, infReferencedFiles, infsDeclareService } from "../inf/index.js";
+export { infsMatchPattern, missingInfReferences, pciBaseHardwareId } from "../inf/index.js";
+export type { ParsedInf, LineMatcher, InfSection, InfReferences, MissingReference } from "../inf/index.js";
 export {
   validateDrivers,
   parseDriverPath,
-  matchSpecDriver,
   ARCHES,
   type Arch,
   type DriverTreeFile,
   type DriverCheckResult,
 } from "./drivers.js";
-export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
 export { checkCatalogs, formatCatalogSummary, WAIVABLE_CHECKS, type CatalogSummary, type CatalogCheckOptions, type CheckCache, type WaivableCheck } from "./catalogs.js";
 
 const PLUGIN = "validateSpec";
