@@ -21,7 +21,9 @@ export interface InputRecord {
   sha256: string;
 }
 
-export interface ContractRecord extends InputRecord {
+export interface ContractRecord extends Omit<InputRecord, "path"> {
+  /** Undefined for a contract given in memory: the manifest then records no path. */
+  path: string | undefined;
   contract_name: string;
   contract_version: string;
   schema_version: number;

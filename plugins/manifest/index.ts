@@ -19,6 +19,7 @@ import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
+import { deviceContractInfo } from "../shared/vinyl-fields.js";
 import {
   buildManifestJson,
   type ContractRecord,
@@ -165,7 +166,7 @@ function manifestVinyl(r: Resolved, like: Vinyl | undefined, contents: Buffer): 
 
 /** The contract a generated config/devices.cmd carries (set by devicesCmd). */
 function contractOf(file: Vinyl): ContractRecord | undefined {
-  return (file as Vinyl & { aeroDeviceContract?: ContractRecord }).aeroDeviceContract;
+  return deviceContractInfo(file);
 }
 
 /** Hash one file (making a foreign stream re-readable first) and check its size; or reuse a remembered hash. */

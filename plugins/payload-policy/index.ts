@@ -22,6 +22,7 @@ import { matchSpecDriver } from "../packaging-spec/match.js";
 import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
 import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist } from "./rules.js";
+import { nonUtf8Path } from "../shared/vinyl-fields.js";
 
 export {
   classifyPath,
@@ -54,7 +55,6 @@ export interface PayloadPolicyOptions {
 }
 
 /** A vinyl file with the extra fields our tree source may set. */
-type TreeFile = Vinyl & { nonUtf8Path?: string };
 
 export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
   const spec = options.spec === undefined ? undefined : typeof options.spec === "string" ? loadSpecFile(options.spec) : loadSpec(options.spec);
@@ -85,14 +85,15 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
     return r;
   };
 
-  async function decide(file: TreeFile): Promise<boolean> {
+  async function decide(file: Vinyl): Promise<boolean> {
     const p = packagePath(file);
     const shown = file.history[0] ?? file.path;
-    if (typeof file.nonUtf8Path === "string") {
+    const badName = nonUtf8Path(file);
+    if (badName !== undefined) {
       fail({
         rule: "non-utf8-name",
         path: p,
-        message: `non-UTF8 path component: ${file.nonUtf8Path}`,
+        message: `non-UTF8 path component: ${badName}`,
         hint: "rename the file or folder to a valid UTF-8 name",
       });
       return false;
@@ -150,7 +151,7 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
 
   return new Transform({
     objectMode: true,
-    transform(file: TreeFile, _enc, cb) {
+    transform(file: Vinyl, _enc, cb) {
       intake(PLUGIN, file, { needs: "paths" })
         .then((f) => (f.isDirectory() ? true : decide(f)))
         .then(

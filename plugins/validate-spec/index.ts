@@ -31,6 +31,7 @@ import { decodeInfText } from "../inf/inf.js";
 import { foldCase } from "../packaging-spec/names.js";
 import type { PackagingSpec } from "../packaging-spec/spec.js";
 import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
+import { replacedDevicesCmd } from "../shared/vinyl-fields.js";
 
 // Moved to packaging-spec/, inf/ and shared/load-spec.ts; re-exported for imports of the old place.
 export { loadSpec, loadSpecFile } from "../shared/load-spec.js";
@@ -93,9 +94,6 @@ export interface ValidateSpecOptions {
   deferCatalogChecks?: (verdict: Promise<void>) => void;
 }
 
-/** A vinyl file with the extra fields upstream plugins may set. */
-type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
-
 /**
  * Check the tree against the packaging spec (a loaded spec, a spec object or the path of a spec
  * file). A bad spec throws a PluginError here, before any file flows.
@@ -116,10 +114,10 @@ export function validateSpec(specOrPath: string | PackagingSpec | object, option
   return stream;
 }
 
-async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
+async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
   const report = options.report ?? new ProblemReport();
   const entries: DriverTreeFile[] = [];
-  let devicesCmd: TreeFile | undefined;
+  let devicesCmd: Vinyl | undefined;
   for (const file of files) {
     const p = packagePath(file);
     const entry: DriverTreeFile = { path: p };
@@ -166,7 +164,7 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
 
   // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
   // the ISO: the writer's own path check, so validate refuses exactly what the build would.
-  const kept: Array<{ file: TreeFile; target: string }> = [];
+  const kept: Array<{ file: Vinyl; target: string }> = [];
   for (const file of files) {
     const p = packagePath(file);
     const target = result.outputPaths.get(p);
@@ -268,19 +266,21 @@ function mediaPathError(problem: MediaPathProblem): Problem {
 }
 
 /** The on-disk devices.cmd a generated one replaced, and the generated one, when both exist. */
-async function contractDrift(file: TreeFile | undefined): Promise<{ onDisk: Map<string, string>; generated: Map<string, string> } | undefined> {
-  if (!file || !Buffer.isBuffer(file.aeroReplacedDevicesCmd) || file.isNull() || file.isDirectory()) return undefined;
+async function contractDrift(file: Vinyl | undefined): Promise<{ onDisk: Map<string, string>; generated: Map<string, string> } | undefined> {
+  const replaced = file && replacedDevicesCmd(file);
+  if (!file || !replaced || file.isNull() || file.isDirectory()) return undefined;
   const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes);
   const generated = await readDocumentFile("devicesCmd", file, packagePath(file));
-  return { onDisk: parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd)), generated: parseDevicesCmdVars(decode(generated)) };
+  return { onDisk: parseDevicesCmdVars(decode(replaced)), generated: parseDevicesCmdVars(decode(generated)) };
 }
 
-async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, string>> {
+async function devicesCmdVars(file: Vinyl | undefined): Promise<Map<string, string>> {
   const vars = new Map<string, string>();
   if (!file) return vars;
   const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes); // lossy, BOM dropped
-  if (Buffer.isBuffer(file.aeroReplacedDevicesCmd)) {
-    for (const [k, v] of parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd))) vars.set(k, v);
+  const replaced = replacedDevicesCmd(file);
+  if (replaced) {
+    for (const [k, v] of parseDevicesCmdVars(decode(replaced))) vars.set(k, v);
   }
   if (!file.isNull() && !file.isDirectory()) {
     for (const [k, v] of parseDevicesCmdVars(decode(await readDocumentFile("devicesCmd", file, packagePath(file))))) vars.set(k, v);
