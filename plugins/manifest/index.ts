@@ -22,6 +22,8 @@ import { generatedStat } from "../shared/stat.js";
 import { deviceContractInfo } from "../shared/vinyl-fields.js";
 import {
   buildManifestJson,
+  DEFAULT_MANIFEST_NAME,
+  MANIFEST_DEFAULTS,
   type ContractRecord,
   type InputRecord,
   type ManifestDocumentInput,
@@ -32,16 +34,6 @@ import {
 export * from "./document.js";
 
 const PLUGIN = "manifest";
-
-/** The name of the manifest file; the image writers pass a file of this name on by default. */
-export const DEFAULT_MANIFEST_NAME = "manifest.json";
-
-/** The manifest's defaults, used by this plugin and by resolveMediaSettings. */
-export const MANIFEST_DEFAULTS = { packageVersion: "0.0.0", buildId: "local", signingPolicy: "test" } as const satisfies {
-  packageVersion: string;
-  buildId: string;
-  signingPolicy: SigningPolicy;
-};
 
 export const SIGNING_POLICIES: readonly SigningPolicy[] = ["test", "production", "none"];
 
