@@ -187,9 +187,11 @@ export function atomicDest(outDir: string, options: AtomicDestOptions = {}): Tra
     untrack(undo);
   };
 
-  /** The derived outputs, each a temp file beside its final name like the others. */
+  /**
+   * The derived outputs, each a temp file beside its final name like the others. Runs only after
+   * at least one write finished, so the out dir is prepared and locked already.
+   */
   const writeDerived = async () => {
-    await prepare();
     const outputs = writtenOutputs();
     for (const d of derived) {
       const bytes = await d.make(outputs);
