@@ -16,6 +16,7 @@ import { userError } from "../shared/errors.js";
 import type { PluginError } from "../shared/errors.js";
 import { asciiLower, asciiUpper } from "../shared/paths.js";
 import { rustTrim } from "./parse.js";
+import type { ContractRule } from "./rules.js";
 
 export const PLUGIN_NAME = "devicesCmd";
 
@@ -48,7 +49,7 @@ export interface DeviceContract {
 
 /** One broken rule. `index` is the position in `devices[]` when the problem is about a device. */
 export interface ContractProblem {
-  rule: string;
+  rule: ContractRule;
   message: string;
   index?: number;
 }
@@ -306,7 +307,7 @@ function validateContract(contract: PartialContract, problems: ContractProblem[]
     if (!device) return; // its structure problems are already listed
     const name = rustTrim(device.device);
     const label = name ? `device ${quote(name)} (devices[${index}])` : `devices[${index}]`;
-    const add = (rule: string, message: string) => problems.push({ rule, index, message: `${label}: ${message}` });
+    const add = (rule: ContractRule, message: string) => problems.push({ rule, index, message: `${label}: ${message}` });
 
     // Step 3: name, virtio type presence, uniqueness, hex ids.
     if (!name) add("device-name", "device name is empty");

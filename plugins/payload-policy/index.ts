@@ -17,11 +17,11 @@ import { FileContents } from "../shared/contents.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
-import { ProblemReport, type Problem } from "../shared/report.js";
+import { ProblemReport } from "../shared/report.js";
 import { matchSpecDriver } from "../packaging-spec/match.js";
 import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
-import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist } from "./rules.js";
+import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist, type PayloadPolicyProblem } from "./rules.js";
 import { nonUtf8Path } from "../shared/vinyl-fields.js";
 
 export {
@@ -74,8 +74,8 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
 
   const staged = options.profile === "staged";
   const report = options.report ?? new ProblemReport();
-  const errors: Problem[] = [];
-  const fail = (problem: Omit<Problem, "group">) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
+  const errors: PayloadPolicyProblem[] = [];
+  const fail = (problem: Omit<PayloadPolicyProblem, "group">) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
   const kept: string[] = [];
   const seen = new Map<string, number>();
   const symlinkCache = new Map<string, Promise<boolean>>();

@@ -6,7 +6,8 @@
  * arch is collected; messages keep the Rust wording's key facts (driver, arch, path, pattern).
  */
 import { parseTokenList, rustTrim } from "../devices-cmd/parse.js";
-import { ProblemReport, type SkippedFile } from "../shared/report.js";
+import { ProblemReport, type RuleReport, type SkippedFile } from "../shared/report.js";
+import type { ValidateSpecRule } from "./rules.js";
 import { asciiLower, asciiUpper, compareCodePoints } from "../shared/paths.js";
 import {
   infsDeclareService,
@@ -78,6 +79,7 @@ export function validateDrivers(
   skipped: readonly SkippedFile[] = [],
 ): DriverCheckResult {
   const report = new ProblemReport();
+  const rules: RuleReport<ValidateSpecRule> = report;
   const outputPaths = new Map<string, string | null>();
   const dirs: Record<Arch, Map<string, DirEntry>> = { x86: new Map(), amd64: new Map() };
   const entry = (arch: Arch, dir: string): DirEntry => {
@@ -128,7 +130,7 @@ export function validateDrivers(
         const names = candidates
           .map((c) => `drivers/${arch}/${c.dir}${c.alias ? " (legacy alias)" : ""}`)
           .sort(compareCodePoints);
-        report.error({
+        rules.error({
           rule: "multiple-driver-dirs",
           group,
           path: `drivers/${arch}/${driver.name}`,
@@ -141,7 +143,7 @@ export function validateDrivers(
       }
       const only = candidates[0]!;
       if (only.alias) {
-        report.warn({
+        rules.warn({
           rule: "legacy-driver-dir-alias",
           group,
           path: `drivers/${arch}/${only.dir}`,
@@ -161,7 +163,7 @@ export function validateDrivers(
     const lines = [...unlisted.keys()]
       .sort(compareCodePoints)
       .map((name) => `- ${name} (found under: ${[...unlisted.get(name)!].sort().join(", ")})`);
-    report.error({
+    rules.error({
       rule: "unlisted-driver-dirs",
       group: "drivers",
       path: "drivers",
@@ -182,7 +184,7 @@ export function validateDrivers(
       const group = `${driver.name} (${arch})`;
       if (dir === undefined) {
         if (driver.required) {
-          report.error({
+          rules.error({
             rule: "required-driver-missing",
             group,
             path: `drivers/${arch}/${driver.name}`,
@@ -191,7 +193,7 @@ export function validateDrivers(
           });
         } else if (spec.require_optional_drivers_on_all_arches && presentArches.length === 1) {
           const other = presentArches[0]!;
-          report.error({
+          rules.error({
             rule: "optional-driver-one-arch",
             group,
             path: `drivers/${arch}/${driver.name}`,
@@ -201,7 +203,7 @@ export function validateDrivers(
             hint: `add the ${arch} build of ${driver.name}, or remove drivers/${other}/${driver.name}`,
           });
         } else {
-          report.warn({
+          rules.warn({
             rule: "optional-driver-missing",
             group,
             path: `drivers/${arch}/${driver.name}`,
@@ -211,7 +213,7 @@ export function validateDrivers(
         continue;
       }
       if (dir === "") continue; // ambiguous directories, reported above
-      checkDriverDir(driver, arch, dir, dirs[arch].get(dir)!, vars, report);
+      checkDriverDir(driver, arch, dir, dirs[arch].get(dir)!, vars, rules);
     }
   }
   return { report, outputPaths };
@@ -228,7 +230,7 @@ function checkDriverDir(
   dir: string,
   e: DirEntry,
   vars: ReadonlyMap<string, string>,
-  report: ProblemReport,
+  rules: RuleReport<ValidateSpecRule>,
 ): void {
   const group = `${driver.name} (${arch})`;
   const where = `drivers/${arch}/${dir}`;
@@ -237,8 +239,8 @@ function checkDriverDir(
   const infs = new Map<string, string>();
   for (const [rel, text] of e.files) if (isInf(rel)) infs.set(rel, text ?? "");
   const infList = list([...infs.keys()].sort(compareCodePoints));
-  const add = (rule: string, message: string, hint: string, path = where) =>
-    report.error({ rule, group, path, message, hint });
+  const add = (rule: ValidateSpecRule, message: string, hint: string, path = where) =>
+    rules.error({ rule, group, path, message, hint });
 
   // Completeness.
   const missingKinds = [".inf", ".sys", ".cat"].filter((ext) => !rels.some((r) => asciiLower(r).endsWith(ext)));
@@ -286,7 +288,7 @@ function checkDriverDir(
   }
 
   // Variables from devices.cmd.
-  const lookup = (varName: string, rule: string): string | undefined => {
+  const lookup = (varName: string, rule: ValidateSpecRule): string | undefined => {
     const value = vars.get(asciiUpper(varName));
     if (value === undefined) {
       add(

@@ -22,7 +22,8 @@ import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal } from "../shared/docume
 import { readDocumentFile } from "../shared/document-files.js";
 import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
-import { ProblemReport, type Problem } from "../shared/report.js";
+import { ProblemReport, type RuleReport } from "../shared/report.js";
+import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import type { SigningPolicy } from "../manifest/document.js";
 import { CatalogIntake, checkCatalogs, type CatalogSummary, type CheckCache } from "./catalogs.js";
@@ -116,6 +117,7 @@ export function validateSpec(specOrPath: string | PackagingSpec | object, option
 
 async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
   const report = options.report ?? new ProblemReport();
+  const rules: RuleReport<ValidateSpecRule> = report;
   const entries: DriverTreeFile[] = [];
   let devicesCmd: Vinyl | undefined;
   for (const file of files) {
@@ -130,7 +132,7 @@ async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecO
           // Bounded, and a one-shot stream is kept as the Buffer read, readable for later plugins.
           entry.infText = decodeInfText(await readDocumentFile("inf", file, p));
         } catch (err) {
-          report.error({
+          rules.error({
             rule: "inf-unreadable",
             group: "drivers",
             path: p,
@@ -176,10 +178,10 @@ async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecO
   }
   const mediaPaths = kept.filter((k) => isRegularFile(k.file)).map((k) => k.target);
   const generated = options.generatedFiles ?? [];
-  for (const problem of generatedFileClashes(mediaPaths, generated)) report.error(problem);
+  for (const problem of generatedFileClashes(mediaPaths, generated)) rules.error(problem);
   const reported = (p: MediaPathProblem) => report.errors.some((e) => e.rule === p.rule && e.path === p.path);
   const added = generated.filter((g) => !mediaPaths.includes(g)); // one taken is reported above
-  for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) report.error(mediaPathError(problem));
+  for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) rules.error(mediaPathError(problem));
 
   if (catalogs && !report.ok) {
     // Failing anyway: wait for the catalog checks, so that every problem is reported at once.
@@ -228,8 +230,8 @@ const MEDIA_PATH_HINTS: Record<MediaPathProblem["rule"], string> = {
 };
 
 /** Inputs that take the path of a file the build generates, exactly or ignoring case (Windows). */
-function generatedFileClashes(paths: string[], generated: readonly string[]): Problem[] {
-  const problems: Problem[] = [];
+function generatedFileClashes(paths: string[], generated: readonly string[]): ValidateSpecProblem[] {
+  const problems: ValidateSpecProblem[] = [];
   for (const name of generated) {
     for (const p of paths) {
       if (p === name) {
@@ -254,7 +256,7 @@ function generatedFileClashes(paths: string[], generated: readonly string[]): Pr
   return problems;
 }
 
-function mediaPathError(problem: MediaPathProblem): Problem {
+function mediaPathError(problem: MediaPathProblem): ValidateSpecProblem {
   const parsed = parseDriverPath(problem.path);
   return {
     rule: problem.rule,
