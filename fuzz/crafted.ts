@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FLAG_MULTI_EXTENT, SECTOR, decodeDirRecord, decodeVolumeDescriptor, writeBoth16, writeBoth32 } from "../plugins/iso-writer/records.js";
+import { FLAG_MULTI_EXTENT, SECTOR, decodeDirRecord, decodeVolumeDescriptor, writeBoth16, writeBoth32 } from "../plugins/iso9660/records.js";
 
 const FUZZ = path.dirname(fileURLToPath(import.meta.url));
 const SYSTEM_AREA = 16 * SECTOR;

@@ -17,6 +17,46 @@ export * from "./guest-tools-layout/index.js";
 export * from "./validate-spec/index.js";
 export * from "./catalog/index.js";
 
+// Formats shared by the plugins (moved out of validate-spec/ and iso-writer/; same names as before)
+export { loadSpec, loadSpecFile } from "./shared/load-spec.js";
+export {
+  isLoadedSpec,
+  packagingSpecSchema,
+  compileRustRegex,
+  translateRustRegex,
+  rustRegexEscape,
+  RustRegex,
+  RustRegexError,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_NESTING,
+  foldCase,
+  normalizeDriverName,
+  fileExtension,
+  matchSpecDriver,
+  type PackagingSpec,
+  type DriverSpec,
+  type LoadSpecOptions,
+  type RustRegexOptions,
+} from "./packaging-spec/index.js";
+export {
+  decodeInfText,
+  parseInf,
+  infContentLines,
+  infAddServiceNames,
+  infReferencedFiles,
+  infsDeclareService,
+  infsMatchPattern,
+  missingInfReferences,
+  pciBaseHardwareId,
+  infVersionInfo,
+  type ParsedInf,
+  type LineMatcher,
+  type InfSection,
+  type InfReferences,
+  type MissingReference,
+  type InfVersionInfo,
+} from "./inf/index.js";
+
 // Writers
 export * from "./manifest/index.js";
 export * from "./iso-writer/index.js";
@@ -41,4 +81,3 @@ export { verifyMedia, verifyMediaFiles, verifyError, readMedia, type VerifyMedia
 export { diffMediaFiles, diffMedia, formatMediaDiff, loadMediaSide, type MediaDiff, type MediaSide } from "./media-diff/index.js";
 export { sha256Sums, sha256SumsText, CHECKSUMS_NAME, type Sha256SumsOptions } from "./checksums/index.js";
 export { sbomWriter, buildSbomJson, DEFAULT_SBOM_NAME, SBOM_SPEC_VERSION, type SbomWriterOptions, type SbomInput } from "./sbom/index.js";
-export { infVersionInfo, type InfVersionInfo } from "./validate-spec/inf-version.js";

@@ -10,6 +10,9 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { parseEpoch, type Epoch } from "../plugins/shared/epoch.js";
 import { displayRawName } from "../plugins/shared/paths.js";
+// The defaults the API applies (resolveMediaSettings), written once there; light, pure modules.
+import { DEFAULT_VOLUME_ID } from "../plugins/iso9660/names.js";
+import { MANIFEST_DEFAULTS, type SigningPolicy } from "../plugins/manifest/document.js";
 
 export interface FlagSpec {
   /** Flag name without the leading dashes. */
@@ -179,7 +182,10 @@ export function utf8Problem(value: string, bytes: Buffer | undefined, rawKnown: 
 }
 
 /** Signing policies and their accepted aliases (as aero_packager accepts them). */
-const SIGNING_POLICY_ALIASES: Record<string, "test" | "production" | "none"> = {
+/** The environment variable that gives the signing policy when --signing-policy is not given. */
+export const SIGNING_POLICY_ENV = "AERO_GUEST_TOOLS_SIGNING_POLICY";
+
+const SIGNING_POLICY_ALIASES: Record<string, SigningPolicy> = {
   test: "test",
   testsigning: "test",
   "test-signing": "test",
@@ -191,7 +197,7 @@ const SIGNING_POLICY_ALIASES: Record<string, "test" | "production" | "none"> = {
   "no-integrity-checks": "none",
 };
 
-export function parseSigningPolicy(value: string, source: string): "test" | "production" | "none" {
+export function parseSigningPolicy(value: string, source: string): SigningPolicy {
   const policy = Object.hasOwn(SIGNING_POLICY_ALIASES, value) ? SIGNING_POLICY_ALIASES[value] : undefined;
   if (!policy) {
     throw new FlagError(
@@ -214,10 +220,10 @@ export const GUEST_TOOLS_FLAGS: FlagSpec[] = [
   { name: "guest-tools-dir", type: "string", path: true, description: "setup scripts, config/, certs/, licenses/, tools/ (default drivers-sample/guest-tools)" },
   { name: "spec", type: "string", path: true, description: "packaging spec JSON (default specs/sample.json)" },
   { name: "out-dir", type: "string", path: true, description: "output folder, created if missing (default dist)" },
-  { name: "package-version", type: "string", description: "manifest package.version (default 0.0.0)" },
-  { name: "build-id", type: "string", description: "manifest package.build_id (default local)" },
-  { name: "volume-id", type: "string", description: "ISO volume label (default AERO_GUEST_TOOLS)" },
-  { name: "signing-policy", type: "string", description: "test | production | none (default test, or env AERO_GUEST_TOOLS_SIGNING_POLICY)" },
+  { name: "package-version", type: "string", description: `manifest package.version (default ${MANIFEST_DEFAULTS.packageVersion})` },
+  { name: "build-id", type: "string", description: `manifest package.build_id (default ${MANIFEST_DEFAULTS.buildId})` },
+  { name: "volume-id", type: "string", description: `ISO volume label (default ${DEFAULT_VOLUME_ID})` },
+  { name: "signing-policy", type: "string", description: `test | production | none (default ${MANIFEST_DEFAULTS.signingPolicy}, or env ${SIGNING_POLICY_ENV})` },
   { name: "source-date-epoch", type: "string", description: "timestamp of every ISO/zip entry (default env SOURCE_DATE_EPOCH, else 0)" },
   { name: "windows-device-contract", type: "string", path: true, description: "device contract JSON that generates config/devices.cmd (default: docs/windows-device-contract.json found from the guest-tools dir upwards)" },
   { name: "checksums", type: "boolean", description: "also write SHA256SUMS (sha256sum -c format) over the outputs, in the same atomic step" },
@@ -234,7 +240,7 @@ export interface GuestToolsFlags {
   packageVersion: string;
   buildId: string;
   volumeId: string;
-  signingPolicy: "test" | "production" | "none";
+  signingPolicy: SigningPolicy;
   sourceDateEpoch: Epoch;
   windowsDeviceContract: string | undefined;
   checksums: boolean;
@@ -247,21 +253,21 @@ export function parseGuestToolsFlags(argv: string[], env: NodeJS.ProcessEnv = pr
   const v = parseFlags(argv, GUEST_TOOLS_FLAGS);
   const str = (name: string, fallback: string) => (v.get(name) as string | undefined) ?? fallback;
   const policyFlag = v.get("signing-policy") as string | undefined;
-  const policyEnv = env.AERO_GUEST_TOOLS_SIGNING_POLICY;
+  const policyEnv = env[SIGNING_POLICY_ENV];
   const signingPolicy = policyFlag !== undefined
     ? parseSigningPolicy(policyFlag, "--signing-policy")
     : policyEnv !== undefined
-      ? parseSigningPolicy(policyEnv, "AERO_GUEST_TOOLS_SIGNING_POLICY")
-      : "test";
+      ? parseSigningPolicy(policyEnv, SIGNING_POLICY_ENV)
+      : MANIFEST_DEFAULTS.signingPolicy;
   const sourceDateEpoch = epochFrom(v, env);
   return {
     driversDir: str("drivers-dir", "drivers-sample/drivers"),
     guestToolsDir: str("guest-tools-dir", "drivers-sample/guest-tools"),
     spec: str("spec", "specs/sample.json"),
     outDir: str("out-dir", "dist"),
-    packageVersion: str("package-version", "0.0.0"),
-    buildId: str("build-id", "local"),
-    volumeId: str("volume-id", "AERO_GUEST_TOOLS"),
+    packageVersion: str("package-version", MANIFEST_DEFAULTS.packageVersion),
+    buildId: str("build-id", MANIFEST_DEFAULTS.buildId),
+    volumeId: str("volume-id", DEFAULT_VOLUME_ID),
     signingPolicy,
     sourceDateEpoch,
     windowsDeviceContract: v.get("windows-device-contract") as string | undefined,

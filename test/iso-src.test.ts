@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import fc from "fast-check";
 import type Vinyl from "vinyl";
 import { isoWriter } from "../plugins/iso-writer/index.js";
-import { decodeDirRecord } from "../plugins/iso-writer/records.js";
+import { decodeDirRecord } from "../plugins/iso9660/records.js";
 import { createGlobMatcher, isoSrc, listIso, readIsoTree } from "../plugins/iso-src/index.js";
 import { openContents } from "../plugins/shared/contents.js";
 import { PluginError } from "../plugins/shared/errors.js";

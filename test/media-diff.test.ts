@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { diffMediaFiles, formatMediaDiff } from "../plugins/media-diff/index.js";
-import { infVersionInfo } from "../plugins/validate-spec/inf-version.js";
+import { infVersionInfo } from "../plugins/inf/version.js";
 import { regenerateCatalogs } from "./fixtures/catalogs/make-catalogs.js";
 import { cleanupTempDirs, copySample, run, tempDir } from "./support/fixtures.js";
 

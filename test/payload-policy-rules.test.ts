@@ -6,7 +6,7 @@ import {
   windowsNameProblem,
   windowsPathProblem,
 } from "../plugins/payload-policy/index.js";
-import { fileExtension, foldCase } from "../plugins/validate-spec/index.js";
+import { fileExtension, foldCase } from "../plugins/packaging-spec/index.js";
 
 const action = (p: string) => classifyPath(p).action;
 

@@ -5,7 +5,7 @@ import gulp from "gulp";
 import Vinyl from "vinyl";
 import { payloadPolicy } from "../plugins/payload-policy/index.js";
 import { ProblemReport } from "../plugins/shared/report.js";
-import { loadSpec } from "../plugins/validate-spec/index.js";
+import { loadSpec } from "../plugins/shared/load-spec.js";
 import { cleanupTempDirs, tempDir } from "./support/fixtures.js";
 import { bufferFile, runPlugins } from "./support/streams.js";
 import { collect, readTree, rejection, relPaths, writeTree } from "./support/validate-helpers.js";

@@ -21,7 +21,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { buildGuestToolsMedia } from "../plugins/guest-tools-media/index.js";
 import { readIsoTree } from "../plugins/iso-src/index.js";
-import { foldCase } from "../plugins/validate-spec/names.js";
+import { foldCase } from "../plugins/packaging-spec/names.js";
 import { pycdlibRead, type PycdlibResult } from "./interop/iso-support.js";
 import { cleanupTempDirs, copySample, listFiles, snapshotDir, tempDir } from "./support/fixtures.js";
 import { requireTools } from "./support/tools.js";

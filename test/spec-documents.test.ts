@@ -12,8 +12,9 @@ import { Readable } from "node:stream";
 import Vinyl from "vinyl";
 import { findDeviceContract } from "../plugins/devices-cmd/discover.js";
 import { FileContents } from "../plugins/shared/contents.js";
-import { DOCUMENT_LIMITS, formatSize, readDocument, readDocumentFile, readDocumentSync } from "../plugins/shared/documents.js";
-import { loadSpecFile } from "../plugins/validate-spec/spec.js";
+import { DOCUMENT_LIMITS, formatSize, readDocument, readDocumentSync } from "../plugins/shared/documents.js";
+import { readDocumentFile } from "../plugins/shared/document-files.js";
+import { loadSpecFile } from "../plugins/shared/load-spec.js";
 import { cleanupTempDirs, tempDir } from "./support/fixtures.js";
 
 function fifo(dir: string, name = "fifo.json"): string {

@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compileAllowlist, classifyPath } from "../plugins/payload-policy/rules.js";
-import { compileRustRegex, loadSpec, translateRustRegex, validateDrivers } from "../plugins/validate-spec/index.js";
+import { compileRustRegex, translateRustRegex } from "../plugins/packaging-spec/index.js";
+import { loadSpec } from "../plugins/shared/load-spec.js";
+import { validateDrivers } from "../plugins/validate-spec/index.js";
 
 const PATHOLOGICAL = [
   { pattern: "^(a+)+$", input: `${"a".repeat(28)}!` },

@@ -1,6 +1,6 @@
 /**
  * The packaging spec's schema validator is precompiled (issue 15: compiling the schema with ajv at
- * every start cost a sample build over 0.1 s): plugins/validate-spec/spec-validator.generated.ts
+ * every start cost a sample build over 0.1 s): plugins/packaging-spec/spec-validator.generated.ts
  * is ajv's standalone code for schema.ts with the loader's options. It must be what the schema
  * gives today, and judge every document as ajv compiling the schema does, errors included.
  */
@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { packagingSpecSchema } from "../plugins/validate-spec/schema.js";
-import { SPEC_VALIDATOR_FILE, SPEC_VALIDATOR_OPTIONS, specValidatorSource } from "../plugins/validate-spec/spec-validator-source.js";
-import { validatePackagingSpec } from "../plugins/validate-spec/spec-validator.generated.js";
+import { packagingSpecSchema } from "../plugins/packaging-spec/schema.js";
+import { SPEC_VALIDATOR_FILE, SPEC_VALIDATOR_OPTIONS, specValidatorSource } from "../plugins/packaging-spec/spec-validator-source.js";
+import { validatePackagingSpec } from "../plugins/packaging-spec/spec-validator.generated.js";
 import { REPO } from "./support/fixtures.js";
 
 describe("the precompiled spec validator", () => {
   it("is the standalone code of today's schema (regenerate: npm run generate)", () => {
-    assert.equal(readFileSync(SPEC_VALIDATOR_FILE, "utf8"), specValidatorSource(), "plugins/validate-spec/spec-validator.generated.ts is stale: run npm run generate");
+    assert.equal(readFileSync(SPEC_VALIDATOR_FILE, "utf8"), specValidatorSource(), "plugins/packaging-spec/spec-validator.generated.ts is stale: run npm run generate");
   });
 
   it("gives the verdicts and errors of ajv compiling the schema", () => {

@@ -3,7 +3,8 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { payloadPolicy } from "../plugins/payload-policy/index.js";
 import { ProblemReport } from "../plugins/shared/report.js";
-import { loadSpecFile, validateSpec } from "../plugins/validate-spec/index.js";
+import { loadSpecFile } from "../plugins/shared/load-spec.js";
+import { validateSpec } from "../plugins/validate-spec/index.js";
 import { cleanupTempDirs, REPO, tempDir } from "./support/fixtures.js";
 import { runPlugins } from "./support/streams.js";
 import {

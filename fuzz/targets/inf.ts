@@ -1,5 +1,5 @@
 /**
- * Fuzz target: INF decoding and parsing (plugins/validate-spec/inf.ts). These are pure functions
+ * Fuzz target: INF decoding and parsing (plugins/inf/inf.ts). These are pure functions
  * over untrusted driver files: they must never throw, and their results must be consistent.
  */
 import {
@@ -12,7 +12,7 @@ import {
   missingInfReferences,
   normalizeInfToken,
   parseInf,
-} from "../../plugins/validate-spec/inf.js";
+} from "../../plugins/inf/inf.js";
 import { boundedSync, invariant } from "./guard.js";
 
 const HWID = /PCI\\VEN_1AF4&DEV_10[0-9A-F]{2}/iu;

@@ -4,7 +4,7 @@
  * backtracking engine takes minutes on. It may only refuse the pattern with a RustRegexError;
  * matching must stay within the per-input time bound whatever the pattern (linear time).
  */
-import { compileRustRegex, RustRegexError } from "../../plugins/validate-spec/rust-regex.js";
+import { compileRustRegex, RustRegexError } from "../../plugins/packaging-spec/rust-regex.js";
 import { boundedSync, FuzzFinding } from "./guard.js";
 
 const HOSTILE_LINES = [`${"a".repeat(4096)}!`, "x".repeat(4096), `${"PCI\\VEN_1AF4&".repeat(300)}`, "é".repeat(2048)];

@@ -4,8 +4,8 @@
  * checks compile them again later), matches in linear time, and names are non-empty.
  */
 import { compileAllowlist } from "../../plugins/payload-policy/rules.js";
-import { compileRustRegex } from "../../plugins/validate-spec/rust-regex.js";
-import { loadSpec } from "../../plugins/validate-spec/spec.js";
+import { compileRustRegex } from "../../plugins/packaging-spec/rust-regex.js";
+import { loadSpec } from "../../plugins/shared/load-spec.js";
 import { boundedSync, expectClearErrorsSync, invariant } from "./guard.js";
 
 export const LABEL = "fuzz-spec.json";

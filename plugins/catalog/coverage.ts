@@ -3,7 +3,7 @@
  * with the files' digests. Pure: the caller reads the bytes.
  */
 import { asciiLower } from "../shared/paths.js";
-import { infReferencedFiles, normalizeInfToken, parseInf } from "../validate-spec/inf.js";
+import { infReferencedFiles, normalizeInfToken, parseInf } from "../inf/inf.js";
 import type { CatalogMember } from "./catalog.js";
 import { createHash, type Hash } from "node:crypto";
 import { AuthenticodeHasher, authenticodeDigests, flatDigests, isPeLayout, isPeName, peLayout, type DigestAlgorithm, type PeLayout } from "./pe.js";

@@ -14,8 +14,8 @@
  * whose local header and contents key are unchanged are copied from it (the leading run that is
  * already in place is not even written), only the rest is compressed.
  */
-import { PassThrough, Readable, Transform, pipeline } from "node:stream";
-import zlib from "node:zlib";
+import { Readable } from "node:stream";
+import { CompressionQueue, entryData } from "./compress.js";
 import {
   centralHeader,
   dataDescriptor,
@@ -82,84 +82,6 @@ export interface AssembleOptions {
   cache?: ZipEntryCache;
   /** Told what was written, once the end of the central directory is out. */
   onSummary?: (summary: ZipSummary) => void;
-}
-
-interface Compressed {
-  /** The compressed bytes, as a stream (large entries) or one Buffer once done (small ones). */
-  data: Readable | Promise<Buffer>;
-  result: Promise<{ crc: number; size: number }>;
-}
-
-/** Entries up to this size are read whole and deflated in one thread-pool job (far fewer hops). */
-const WHOLE_ENTRY_MAX = 4 * 1024 * 1024;
-
-/** One thread-pool job per entry: an output buffer big enough for the whole result. */
-const deflateRawAsync = (input: Buffer, level: number) =>
-  new Promise<Buffer>((resolve, reject) =>
-    zlib.deflateRaw(input, { level, chunkSize: input.length + 64 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))),
-  );
-
-/** Start compressing one file: CRC and byte count over the input, raw deflate. */
-function compress(entry: ZipEntryInput, options: AssembleOptions): Compressed {
-  return entry.size <= WHOLE_ENTRY_MAX ? compressWhole(entry, options) : compressStreaming(entry, options);
-}
-
-function compressWhole(entry: ZipEntryInput, options: AssembleOptions): Compressed {
-  const read = (async () => {
-    if (entry.read) {
-      const input = await entry.read();
-      if (input.length !== entry.size) throw new Error(`${entry.name}: expected ${entry.size} bytes, read ${input.length}`);
-      options.onBytes?.(input.length);
-      return input;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of entry.open!()) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size > entry.size) break;
-    }
-    if (size !== entry.size) throw new Error(`${entry.name}: expected ${entry.size} bytes, read ${size}${size > entry.size ? "+" : ""}`);
-    options.onBytes?.(size);
-    return Buffer.concat(chunks, size);
-  })();
-  const data = read.then((input) => deflateRawAsync(input, options.level));
-  const result = read.then((input) => ({ crc: zlib.crc32(input), size: input.length }));
-  data.catch(() => undefined); // observed when the entry's turn comes
-  result.catch(() => undefined);
-  return { data, result };
-}
-
-function compressStreaming(entry: ZipEntryInput, options: AssembleOptions): Compressed {
-  let crc = 0;
-  let size = 0;
-  const source = entry.open!();
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      crc = zlib.crc32(chunk, crc);
-      size += chunk.length;
-      options.onBytes?.(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  const deflate = zlib.createDeflateRaw({ level: options.level, chunkSize: 256 * 1024 });
-  const data = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const result = new Promise<{ crc: number; size: number }>((resolve, reject) => {
-    pipeline(source, tap, deflate, data, (err) => {
-      if (err) reject(err);
-      else if (size !== entry.size) reject(new Error(`${entry.name}: expected ${entry.size} bytes, read ${size}`));
-      else resolve({ crc, size });
-    });
-  });
-  result.catch(() => undefined); // observed when the entry's turn comes
-  return { data, result };
-}
-
-/** A remembered entry for this file at this level, when its size still matches. */
-function cachedEntry(e: ZipEntryInput, options: AssembleOptions): CachedZipEntry | undefined {
-  if (e.cacheKey === undefined || !options.cache) return undefined;
-  const hit = options.cache.getZipEntry(e.cacheKey, options.level);
-  return hit && hit.level === options.level && hit.size === e.size ? hit : undefined;
 }
 
 /** What an assembly wrote for one entry: enough to copy the entry into a later zip unchanged. */
@@ -279,7 +201,8 @@ async function* regionsOf(pieces: AsyncGenerator<Buffer | Seek>): AsyncGenerator
 
 /**
  * The zip, as Buffers in order, and (only when entries are reused) a Seek wherever an entry
- * already in place in the previous zip is left out.
+ * already in place in the previous zip is left out. Compression runs ahead in a CompressionQueue
+ * (compress.ts); this loop writes each entry in turn: reused, directory or file.
  */
 async function* zipPieces(
   entries: ZipEntryInput[],
@@ -289,50 +212,11 @@ async function* zipPieces(
   reuse: Map<number, ZipRecordSummary>,
   options: AssembleOptions & { previous?: PreviousZip },
 ): AsyncGenerator<Buffer | Seek> {
-  const parallel = Math.max(1, options.parallel ?? 2);
-  // How far compression may run ahead of the writer: a few entries, bounded in bytes.
-  const maxAheadEntries = parallel * 4;
-  const maxAheadBytes = options.aheadBytes ?? 8 * 1024 * 1024;
+  const queue = new CompressionQueue(entries, reuse, options);
   const central: CentralEntry[] = [];
   const records = new Map<string, ZipRecordSummary>();
-  const jobs = new Map<number, Compressed>();
-  const hits = new Map<number, CachedZipEntry>();
   let reused = 0;
   let compressedCount = 0;
-  let next = 0; // next entry to start compressing
-  let current = 0; // entry being written
-  let running = 0; // jobs still compressing
-  let aheadBytes = 0; // input bytes of started entries not yet written
-  const pump = () => {
-    while (
-      next < entries.length &&
-      running < parallel &&
-      next - current < maxAheadEntries &&
-      (aheadBytes === 0 || aheadBytes + entries[next]!.size <= maxAheadBytes)
-    ) {
-      const index = next++;
-      const e = entries[index]!;
-      if (e.isDirectory || reuse.has(index)) continue;
-      const hit = cachedEntry(e, options);
-      if (hit) {
-        hits.set(index, hit);
-        continue;
-      }
-      const job = compress(e, options);
-      jobs.set(index, job);
-      running++;
-      aheadBytes += e.size;
-      job.result.then(
-        () => {
-          running--;
-          pump();
-        },
-        () => {
-          running--;
-        },
-      );
-    }
-  };
   /** Note an entry's record; `offset` is where its local header starts. */
   const record = (i: number, offset: number, length: number, local: Buffer, crc: number, size: number, compressedSize: number) => {
     const e = entries[i]!;
@@ -353,7 +237,7 @@ async function* zipPieces(
   let skipped = false;
   try {
     for (let i = 0; i < entries.length; i++) {
-      current = i;
+      queue.current = i;
       const e = entries[i]!;
       const prev = reuse.get(i);
       if (prev && prev.offset === offset) {
@@ -372,7 +256,7 @@ async function* zipPieces(
         }
         continue;
       }
-      pump();
+      queue.pump();
       const local = locals[i]!;
       const localOffset = offset;
       yield local;
@@ -381,60 +265,31 @@ async function* zipPieces(
         record(i, localOffset, local.length, local, 0, 0, 0);
         continue;
       }
-      const hit = hits.get(i);
-      let compressed = 0;
-      let crc: number;
-      let size: number;
-      if (hit) {
-        hits.delete(i);
-        yield hit.data;
-        compressed = hit.data.length;
-        ({ crc, size } = hit);
-        reused++;
-        options.onBytes?.(size);
-      } else {
-        const job = jobs.get(i)!;
-        jobs.delete(i);
-        // Collect the compressed chunks only when the cache will keep them (they are yielded anyway).
-        const keep = e.cacheKey !== undefined && options.cache?.canKeepZipEntry(e.size) === true ? ([] as Buffer[]) : undefined;
-        if (job.data instanceof Promise) {
-          const data = await job.data;
-          compressed = data.length;
-          keep?.push(data);
-          yield data;
-        } else {
-          for await (const chunk of job.data) {
-            compressed += (chunk as Buffer).length;
-            keep?.push(chunk as Buffer);
-            yield chunk as Buffer;
-          }
-        }
-        ({ crc, size } = await job.result);
-        aheadBytes -= e.size;
-        compressedCount++;
-        if (keep) {
-          const data = Buffer.concat(keep, compressed);
-          options.cache!.setZipEntry(e.cacheKey!, { level: options.level, crc, size, data });
-        }
-      }
-      const zip64 = headers[i]!.zip64;
-      const descriptor = dataDescriptor(crc, BigInt(compressed), BigInt(size), zip64);
+      const { crc, size, compressed, fromCache } = yield* entryData(i, e, queue, options);
+      if (fromCache) reused++;
+      else compressedCount++;
+      const descriptor = dataDescriptor(crc, BigInt(compressed), BigInt(size), headers[i]!.zip64);
       yield descriptor;
       record(i, localOffset, local.length + compressed + descriptor.length, local, crc, size, compressed);
       offset += compressed + descriptor.length;
     }
     if (skipped) yield { seek: offset };
-    const cdOffset = offset;
-    let cdSize = 0;
-    for (const c of central) {
-      const header = centralHeader(c);
-      cdSize += header.length;
-      yield header;
-    }
-    const end = endOfCentralDirectory(central.length, BigInt(cdSize), BigInt(cdOffset));
-    yield end;
-    options.onSummary?.({ records, size: cdOffset + cdSize + end.length, reused, compressed: compressedCount });
+    const size = yield* centralDirectory(central, offset);
+    options.onSummary?.({ records, size, reused, compressed: compressedCount });
   } finally {
-    for (const job of jobs.values()) if (!(job.data instanceof Promise)) job.data.destroy();
+    queue.destroy();
   }
+}
+
+/** The central directory and its end record, written at `cdOffset`; returns the archive's size. */
+async function* centralDirectory(central: CentralEntry[], cdOffset: number): AsyncGenerator<Buffer, number> {
+  let cdSize = 0;
+  for (const c of central) {
+    const header = centralHeader(c);
+    cdSize += header.length;
+    yield header;
+  }
+  const end = endOfCentralDirectory(central.length, BigInt(cdSize), BigInt(cdOffset));
+  yield end;
+  return cdOffset + cdSize + end.length;
 }

@@ -15,13 +15,14 @@ import { Stats } from "node:fs";
 import { join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import Vinyl from "vinyl";
-import { readDocumentFile } from "../shared/documents.js";
+import { readDocumentFile } from "../shared/document-files.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { asciiLower, packagePath } from "../shared/paths.js";
 import { loadDeviceContract, PLUGIN_NAME, readDeviceContract, type DeviceContract } from "./contract.js";
 import { generateDevicesCmd, type ServiceOverrides } from "./generate.js";
 import { parseDevicesCmdVars } from "./parse.js";
+import { setDeviceContractInfo, setReplacedDevicesCmd, type DeviceContractInfo, type VinylFields } from "../shared/vinyl-fields.js";
 
 export {
   loadDeviceContract,
@@ -46,24 +47,11 @@ export { parseDevicesCmdVars, parseTokenList } from "./parse.js";
 /** The package path of the generated file. */
 export const DEVICES_CMD_PATH = "config/devices.cmd";
 
-/** What the manifest records about the contract (`inputs.windows_device_contract`). */
-export interface DeviceContractInfo {
-  /** The contract path as given to the plugin (undefined for in-memory contracts). */
-  path: string | undefined;
-  /** Lowercase hex SHA-256 of the contract's canonical JSON. */
-  sha256: string;
-  /** Untrimmed, as written in the contract. */
-  contract_name: string;
-  contract_version: string;
-  schema_version: number;
-}
+// Declared with the other vinyl fields (shared/vinyl-fields.ts); exported here as before.
+export type { DeviceContractInfo };
 
-/** The vinyl file devicesCmd emits. */
-export type GeneratedDevicesCmdFile = Vinyl & {
-  contents: Buffer;
-  aeroDeviceContract: DeviceContractInfo;
-  aeroReplacedDevicesCmd?: Buffer;
-};
+/** The vinyl file devicesCmd emits (its fields: shared/vinyl-fields.ts). */
+export type GeneratedDevicesCmdFile = Vinyl & { contents: Buffer } & Required<Pick<VinylFields, "aeroDeviceContract">> & Pick<VinylFields, "aeroReplacedDevicesCmd">;
 
 export interface DevicesCmdOptions {
   /** The packaging spec's driver names: drive the legacy service overrides (§6.5). */
@@ -117,15 +105,15 @@ export function devicesCmd(contract: DeviceContract | string | Buffer, options: 
         });
         const fileCwd = cwd ?? process.cwd();
         const fileBase = base ?? fileCwd;
-        const out = new Vinyl({
+        const file = new Vinyl({
           cwd: fileCwd,
           base: fileBase,
           path: join(fileBase, ...DEVICES_CMD_PATH.split("/")),
           contents: bytes,
           stat: generatedStat(bytes.length),
-        }) as unknown as GeneratedDevicesCmdFile;
-        out.aeroDeviceContract = contractInfo(loadedContract);
-        if (replaced) out.aeroReplacedDevicesCmd = replaced.bytes;
+        });
+        const out = setDeviceContractInfo(file, contractInfo(loadedContract));
+        if (replaced) setReplacedDevicesCmd(out, replaced.bytes);
         return out;
       };
       finish().then(

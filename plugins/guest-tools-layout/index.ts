@@ -13,8 +13,8 @@ import { contentSize } from "../shared/contents.js";
 import { checkDocumentSize } from "../shared/documents.js";
 import { userError } from "../shared/errors.js";
 import { packagePath } from "../shared/paths.js";
-import { ProblemReport } from "../shared/report.js";
-import { certsFileRole, checkGuestToolsLayout } from "./rules.js";
+import { ProblemReport, type RuleReport } from "../shared/report.js";
+import { certsFileRole, checkGuestToolsLayout, type GuestToolsLayoutRule } from "./rules.js";
 
 export { checkGuestToolsLayout, certsFileRole, isCertificate, REQUIRED_FILES } from "./rules.js";
 
@@ -39,7 +39,8 @@ export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transfo
     });
     for (const note of result.notes) log.info(note);
     const report = new ProblemReport();
-    for (const problem of result.errors) report.error(problem);
+    const rules: RuleReport<GuestToolsLayoutRule> = report;
+    for (const problem of result.errors) rules.error(problem);
     // setup.cmd imports every certificate it ships: one too big to be a certificate is a mistake.
     for (const file of files) {
       const p = packagePath(file);
@@ -47,7 +48,7 @@ export function guestToolsLayout(options: GuestToolsLayoutOptions = {}): Transfo
       try {
         checkDocumentSize("certificate", contentSize(file), p);
       } catch (err) {
-        report.error({ rule: "certificate-too-large", group: "guest tools", path: p, message: (err as Error).message, hint: "certs/ holds the test-signing certificate (.cer, .crt or .p7b), a few KiB" });
+        rules.error({ rule: "certificate-too-large", group: "guest tools", path: p, message: (err as Error).message, hint: "certs/ holds the test-signing certificate (.cer, .crt or .p7b), a few KiB" });
       }
     }
     for (const [path, reason] of result.dropped) report.skipped.push({ path, reason });

@@ -9,6 +9,21 @@ import type { Problem } from "../shared/report.js";
 export const REQUIRED_FILES = ["setup.cmd", "uninstall.cmd", "README.md", "config/devices.cmd"] as const;
 export const FOLDERS = ["config", "certs", "licenses", "tools"] as const;
 
+/** Every rule guestToolsLayout reports, with what it checks: the one place a rule id is added. */
+export const GUEST_TOOLS_LAYOUT_RULES = {
+  "missing-required-file": "setup.cmd, uninstall.cmd, README.md, config/devices.cmd (or verify.ps1 beside verify.cmd) is missing",
+  "not-a-directory": "one of the guest-tools folders (config, certs, licenses, tools) is a file",
+  "certs-required": "the test signing policy without a certificate in certs/",
+  "certificate-not-allowed": "a certificate in certs/ under the production or none signing policy",
+  "certificate-too-large": "a file in certs/ over the certificate size cap",
+} as const satisfies Record<string, string>;
+
+/** A rule id guestToolsLayout may report. */
+export type GuestToolsLayoutRule = keyof typeof GUEST_TOOLS_LAYOUT_RULES;
+
+/** A problem guestToolsLayout reports. */
+export type GuestToolsLayoutProblem = Problem & { rule: GuestToolsLayoutRule };
+
 const CERT_EXTENSIONS = [".cer", ".crt", ".p7b"];
 
 /** A certificate setup.cmd can install: *.cer, *.crt, *.p7b (ASCII-case-insensitive). */
@@ -35,7 +50,7 @@ export interface LayoutCheckInput {
 }
 
 export interface LayoutCheckResult {
-  errors: Problem[];
+  errors: GuestToolsLayoutProblem[];
   /** Files to leave out of the media, with the reason. */
   dropped: Map<string, string>;
   notes: string[];
@@ -45,7 +60,7 @@ const GROUP = "guest-tools";
 
 export function checkGuestToolsLayout(input: LayoutCheckInput): LayoutCheckResult {
   const present = new Set(input.files);
-  const errors: Problem[] = [];
+  const errors: GuestToolsLayoutProblem[] = [];
   const dropped = new Map<string, string>();
   const notes: string[] = [];
 

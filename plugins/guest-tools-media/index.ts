@@ -17,7 +17,7 @@ import { findDeviceContract } from "../devices-cmd/discover.js";
 import { loadDeviceContract, type DeviceContract } from "../devices-cmd/contract.js";
 import { guestToolsLayout } from "../guest-tools-layout/index.js";
 import { MANIFEST_DEFAULTS, type ContractRecord, type InputRecord, type SigningPolicy } from "../manifest/index.js";
-import { DEFAULT_VOLUME_ID } from "../iso-writer/names.js";
+import { DEFAULT_VOLUME_ID } from "../iso9660/names.js";
 import { toEpoch, type Epoch } from "../shared/epoch.js";
 import { MEDIA_NAMES, mediaImages } from "../media-images/index.js";
 import { normalizeArch } from "../normalize-arch/index.js";
@@ -28,7 +28,8 @@ import { userError } from "../shared/errors.js";
 import { silentProgress, type ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
 import { guestToolsSrc } from "../tree-src/index.js";
-import { loadSpec, type PackagingSpec } from "../validate-spec/spec.js";
+import type { PackagingSpec } from "../packaging-spec/spec.js";
+import { loadSpec } from "../shared/load-spec.js";
 import { formatCatalogSummary, validateSpec } from "../validate-spec/index.js";
 
 const PLUGIN = "guestToolsMedia";

@@ -15,7 +15,7 @@ import { Readable } from "node:stream";
 import Vinyl from "vinyl";
 import { userError, PluginError } from "../shared/errors.js";
 import { generatedStat } from "../shared/stat.js";
-import { IsoFormatError } from "../iso-writer/records.js";
+import { IsoFormatError } from "../iso9660/records.js";
 import { IsoExtentContents } from "./contents.js";
 import { createGlobMatcher } from "./glob.js";
 import { readIsoTree as readTree, type IsoEntry, type IsoTree, type ReadIsoTreeOptions } from "./tree.js";

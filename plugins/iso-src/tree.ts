@@ -2,7 +2,7 @@
  * readIsoTree: the directory tree of an ISO9660 image, read with positional reads (never the
  * whole image), from the Joliet tree when the image has one, else the primary tree.
  *
- * The image is untrusted input. Every record is bounds-checked (records.ts), every extent must
+ * The image is untrusted input. Every record is bounds-checked (iso9660/records.ts), every extent must
  * lie inside the file, a directory extent visited twice is a loop, and the depth, the size of a
  * directory extent, the number of descriptors and the number of entries are capped, so a
  * malformed or hostile image gives an IsoFormatError, never a hang, a crash or a huge
@@ -11,7 +11,7 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { compareCodePoints } from "../shared/paths.js";
-import { decodeUcs2 } from "../iso-writer/names.js";
+import { decodeUcs2 } from "../iso9660/names.js";
 import {
   FLAG_ASSOCIATED,
   FLAG_DIRECTORY,
@@ -25,7 +25,7 @@ import {
   decodeVolumeDescriptor,
   type DecodedDirRecord,
   type DecodedVolumeDescriptor,
-} from "../iso-writer/records.js";
+} from "../iso9660/records.js";
 
 export interface IsoReadLimits {
   /** Deepest directory level below the root. */

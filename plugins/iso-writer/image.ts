@@ -21,7 +21,7 @@ import {
   encodeVolumeDescriptor,
   ucs2Field,
   type Endianness,
-} from "./records.js";
+} from "../iso9660/records.js";
 
 export type Tree = "iso" | "joliet";
 

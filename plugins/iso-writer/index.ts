@@ -19,8 +19,8 @@ import { generatedStat } from "../shared/stat.js";
 import { attachOutputRecipe, type OutputMemory } from "../shared/output-update.js";
 import { ContentSizeError, imageChunks, imageRuns, runChunks, type ImageOptions, type OpenFile } from "./image.js";
 import { IsoLayoutError, planLayout, type IsoLayout, type LayoutInput, type PlannedFile } from "./layout.js";
-import { normalizeVolumeId } from "./names.js";
-import { SECTOR } from "./records.js";
+import { normalizeVolumeId } from "../iso9660/names.js";
+import { SECTOR } from "../iso9660/records.js";
 
 import { DEFAULT_MANIFEST_NAME } from "../manifest/index.js";
 
@@ -252,5 +252,5 @@ function readAhead(files: PlannedFile[], byPath: Map<string, Vinyl>): (path: str
   };
 }
 
-export { normalizeVolumeId, DEFAULT_VOLUME_ID, checkMediaPaths, type MediaPathProblem } from "./names.js";
+export { normalizeVolumeId, DEFAULT_VOLUME_ID, checkMediaPaths, type MediaPathProblem } from "../iso9660/names.js";
 export { planLayout, IsoLayoutError, MAX_PATH_UNITS, type IsoLayout, type LayoutInput } from "./layout.js";

@@ -20,7 +20,7 @@
  * move the limit onto the user.
  *
  * Limits we impose (each a clear error naming the path and the limit; all but the image size are
- * names.ts's `checkMediaPaths`, which validate runs too): Joliet names of at most
+ * iso9660/names.ts's `checkMediaPaths`, which validate runs too): Joliet names of at most
  * 64 UTF-16 units, BMP only, without Joliet's reserved characters; package paths of at most
  * 240 UTF-16 units (the path limit Joliet keeps from ISO9660, which also fits Windows' 260-char
  * MAX_PATH under a drive letter), which bounds the depth to 120 levels; at most 65,535
@@ -29,10 +29,10 @@
  * 8-level depth like the Joliet tree does (every reader we test handles that).
  */
 import { compareCodePoints } from "../shared/paths.js";
-import { assignIsoIdentifiers, checkMediaPaths, compareIsoIdentifiers, compareJolietNames, encodeUcs2 } from "./names.js";
-import { SECTOR, dirRecordLength, pathTableRecordLength } from "./records.js";
+import { assignIsoIdentifiers, checkMediaPaths, compareIsoIdentifiers, compareJolietNames, encodeUcs2 } from "../iso9660/names.js";
+import { SECTOR, dirRecordLength, pathTableRecordLength } from "../iso9660/records.js";
 
-export { MAX_PATH_UNITS, MAX_DIRECTORIES } from "./names.js";
+export { MAX_PATH_UNITS, MAX_DIRECTORIES } from "../iso9660/names.js";
 /** Largest sector-aligned extent that fits the 32-bit data length field. */
 export const MAX_EXTENT_BYTES = 0xfffff800;
 /** Volume space size and LBAs are 32-bit. */

@@ -8,6 +8,16 @@ import { compareCodePoints } from "../shared/paths.js";
 
 export type SigningPolicy = "test" | "production" | "none";
 
+/** The name of the manifest file; the image writers pass a file of this name on by default. */
+export const DEFAULT_MANIFEST_NAME = "manifest.json";
+
+/** The manifest's defaults, used by the manifest plugin, resolveMediaSettings and the CLI flags (the one place they are written). */
+export const MANIFEST_DEFAULTS = { packageVersion: "0.0.0", buildId: "local", signingPolicy: "test" } as const satisfies {
+  packageVersion: string;
+  buildId: string;
+  signingPolicy: SigningPolicy;
+};
+
 export interface ManifestFileEntry {
   path: string;
   sha256: string;
@@ -21,7 +31,9 @@ export interface InputRecord {
   sha256: string;
 }
 
-export interface ContractRecord extends InputRecord {
+export interface ContractRecord extends Omit<InputRecord, "path"> {
+  /** Undefined for a contract given in memory: the manifest then records no path. */
+  path: string | undefined;
   contract_name: string;
   contract_version: string;
   schema_version: number;

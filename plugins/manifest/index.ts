@@ -19,8 +19,11 @@ import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
+import { deviceContractInfo } from "../shared/vinyl-fields.js";
 import {
   buildManifestJson,
+  DEFAULT_MANIFEST_NAME,
+  MANIFEST_DEFAULTS,
   type ContractRecord,
   type InputRecord,
   type ManifestDocumentInput,
@@ -31,16 +34,6 @@ import {
 export * from "./document.js";
 
 const PLUGIN = "manifest";
-
-/** The name of the manifest file; the image writers pass a file of this name on by default. */
-export const DEFAULT_MANIFEST_NAME = "manifest.json";
-
-/** The manifest's defaults, used by this plugin and by resolveMediaSettings. */
-export const MANIFEST_DEFAULTS = { packageVersion: "0.0.0", buildId: "local", signingPolicy: "test" } as const satisfies {
-  packageVersion: string;
-  buildId: string;
-  signingPolicy: SigningPolicy;
-};
 
 export const SIGNING_POLICIES: readonly SigningPolicy[] = ["test", "production", "none"];
 
@@ -165,7 +158,7 @@ function manifestVinyl(r: Resolved, like: Vinyl | undefined, contents: Buffer): 
 
 /** The contract a generated config/devices.cmd carries (set by devicesCmd). */
 function contractOf(file: Vinyl): ContractRecord | undefined {
-  return (file as Vinyl & { aeroDeviceContract?: ContractRecord }).aeroDeviceContract;
+  return deviceContractInfo(file);
 }
 
 /** Hash one file (making a foreign stream re-readable first) and check its size; or reuse a remembered hash. */

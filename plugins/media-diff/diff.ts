@@ -3,6 +3,7 @@
  * added, removed and changed; per driver and arch the DriverVer of each INF; the package and
  * input fields of the manifests. Pure: `loadMediaSide` (side.ts) does the reading.
  */
+import { DEFAULT_MANIFEST_NAME } from "../manifest/document.js";
 import { compareCodePoints } from "../shared/paths.js";
 
 export interface MediaSide {
@@ -53,7 +54,7 @@ export function diffMedia(a: MediaSide, b: MediaSide): MediaDiff {
   const paths = [...new Set([...a.files.keys(), ...b.files.keys()])].sort(compareCodePoints);
   for (const p of paths) {
     // Each side's manifest is compared field by field below, not as a file.
-    if (p === "manifest.json") continue;
+    if (p === DEFAULT_MANIFEST_NAME) continue;
     const x = a.files.get(p);
     const y = b.files.get(p);
     if (!x) added.push({ path: p, size: y!.size });

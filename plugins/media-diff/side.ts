@@ -3,14 +3,12 @@
  * their DriverVer) or a manifest.json.
  */
 import { readDocument } from "../shared/documents.js";
-import { decodeInfText } from "../validate-spec/inf.js";
-import { infVersionInfo } from "../validate-spec/inf-version.js";
+import { driverFile, isDriverInf } from "../shared/paths.js";
+import { decodeInfText } from "../inf/inf.js";
+import { infVersionInfo } from "../inf/version.js";
 import { parseManifestFiles } from "../verify-media/compare.js";
 import { readMedia, sniffMediaKind } from "../verify-media/read.js";
 import type { MediaSide } from "./diff.js";
-
-/** drivers/<arch>/<driver>/.../<name>.inf */
-const DRIVER_INF = /^drivers\/([^/]+)\/([^/]+)\/(?:.*\/)?([^/]+\.inf)$/i;
 
 export async function loadMediaSide(file: string): Promise<MediaSide> {
   const kind = await sniffMediaKind(file);
@@ -20,13 +18,13 @@ export async function loadMediaSide(file: string): Promise<MediaSide> {
     if (!manifest.document) throw Object.assign(new Error(manifest.problems.join("; ")), { code: "EBADMANIFEST" });
     return { label: file, kind: "manifest", files: manifest.files, fields: flatten(manifest.document), driverVers: undefined };
   }
-  const media = await readMedia(file, { keep: (p) => DRIVER_INF.test(p) });
+  const media = await readMedia(file, { keep: isDriverInf });
   if (media.problems.length > 0) throw Object.assign(new Error(`${file}: ${media.problems.join("; ")}`), { code: "EBADMEDIA" });
   const driverVers = new Map<string, string>();
   for (const [p, bytes] of media.kept) {
-    const m = DRIVER_INF.exec(p);
-    if (!m) continue;
-    driverVers.set(`${m[2]} (${m[1]}) ${m[3]}`, infVersionInfo(decodeInfText(bytes)).driverVer ?? "(no DriverVer)");
+    const m = driverFile(p);
+    if (!m || !isDriverInf(p)) continue;
+    driverVers.set(`${m.driver} (${m.arch}) ${m.rel.slice(m.rel.lastIndexOf("/") + 1)}`, infVersionInfo(decodeInfText(bytes)).driverVer ?? "(no DriverVer)");
   }
   const fields = media.manifest ? flatten(parseManifestFiles(media.manifest, `${file}:manifest.json`).document ?? {}) : new Map<string, string>();
   return { label: file, kind: media.kind, files: media.files, fields, driverVers };

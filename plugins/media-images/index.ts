@@ -106,7 +106,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         if (options.manifest) {
           // The manifest records the images' epoch unless told otherwise.
           const started = startManifest(media, {
-            sourceDateEpoch: options.sourceDateEpoch ?? 0,
+            sourceDateEpoch: options.sourceDateEpoch, // undefined: toEpoch's default, as everywhere
             ...options.manifest,
             ...(cache && { cache }),
             hashOf: (file) => feed.hashOf(file),

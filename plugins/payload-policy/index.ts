@@ -17,10 +17,12 @@ import { FileContents } from "../shared/contents.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
-import { ProblemReport, type Problem } from "../shared/report.js";
-import { matchSpecDriver } from "../validate-spec/drivers.js";
-import { loadSpec, loadSpecFile, type DriverSpec, type PackagingSpec } from "../validate-spec/spec.js";
-import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist } from "./rules.js";
+import { ProblemReport } from "../shared/report.js";
+import { matchSpecDriver } from "../packaging-spec/match.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
+import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
+import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist, type PayloadPolicyProblem } from "./rules.js";
+import { nonUtf8Path } from "../shared/vinyl-fields.js";
 
 export {
   classifyPath,
@@ -53,7 +55,6 @@ export interface PayloadPolicyOptions {
 }
 
 /** A vinyl file with the extra fields our tree source may set. */
-type TreeFile = Vinyl & { nonUtf8Path?: string };
 
 export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
   const spec = options.spec === undefined ? undefined : typeof options.spec === "string" ? loadSpecFile(options.spec) : loadSpec(options.spec);
@@ -73,8 +74,8 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
 
   const staged = options.profile === "staged";
   const report = options.report ?? new ProblemReport();
-  const errors: Problem[] = [];
-  const fail = (problem: Omit<Problem, "group">) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
+  const errors: PayloadPolicyProblem[] = [];
+  const fail = (problem: Omit<PayloadPolicyProblem, "group">) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
   const kept: string[] = [];
   const seen = new Map<string, number>();
   const symlinkCache = new Map<string, Promise<boolean>>();
@@ -84,14 +85,15 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
     return r;
   };
 
-  async function decide(file: TreeFile): Promise<boolean> {
+  async function decide(file: Vinyl): Promise<boolean> {
     const p = packagePath(file);
     const shown = file.history[0] ?? file.path;
-    if (typeof file.nonUtf8Path === "string") {
+    const badName = nonUtf8Path(file);
+    if (badName !== undefined) {
       fail({
         rule: "non-utf8-name",
         path: p,
-        message: `non-UTF8 path component: ${file.nonUtf8Path}`,
+        message: `non-UTF8 path component: ${badName}`,
         hint: "rename the file or folder to a valid UTF-8 name",
       });
       return false;
@@ -149,7 +151,7 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
 
   return new Transform({
     objectMode: true,
-    transform(file: TreeFile, _enc, cb) {
+    transform(file: Vinyl, _enc, cb) {
       intake(PLUGIN, file, { needs: "paths" })
         .then((f) => (f.isDirectory() ? true : decide(f)))
         .then(

@@ -5,9 +5,26 @@
  * file itself (symlinks, names that are not UTF-8).
  */
 import { asciiLower, asciiUpper, compareCodePoints, parentDirs } from "../shared/paths.js";
-import { fileExtension, foldCase } from "../validate-spec/names.js";
-import { compileRustRegex, type RustRegex } from "../validate-spec/rust-regex.js";
-import type { DriverSpec } from "../validate-spec/spec.js";
+import { fileExtension, foldCase } from "../packaging-spec/names.js";
+import { compileRustRegex, type RustRegex } from "../packaging-spec/rust-regex.js";
+import type { DriverSpec } from "../packaging-spec/spec.js";
+import type { Problem } from "../shared/report.js";
+
+/** Every rule payloadPolicy reports, with what it refuses: the one place a rule id is added. */
+export const PAYLOAD_POLICY_RULES = {
+  "private-key": "private-key material (.pfx, .pvk, .key, ...) anywhere, hidden folders included",
+  "windows-invalid-name": "a name Windows cannot create (reserved device names, trailing dot or space, <>:\"|?*)",
+  "non-utf8-name": "a file or folder name that is not valid UTF-8 (or holds U+FFFD, what a lost byte became)",
+  symlink: "a symbolic link, which the media cannot hold",
+  "duplicate-path": "two input files with the same package path",
+  "case-collision": "two package paths that differ only in case (one file on Windows)",
+} as const satisfies Record<string, string>;
+
+/** A rule id payloadPolicy may report. */
+export type PayloadPolicyRule = keyof typeof PAYLOAD_POLICY_RULES;
+
+/** A problem payloadPolicy reports. */
+export type PayloadPolicyProblem = Problem & { rule: PayloadPolicyRule };
 
 /** Extensions of private-key material: refused anywhere, even in hidden folders. */
 export const PRIVATE_KEY_EXTENSIONS: ReadonlySet<string> = new Set(
@@ -46,7 +63,7 @@ export function compileAllowlist(driver: Pick<DriverSpec, "allow_extensions" | "
 export type Verdict =
   | { action: "keep" }
   | { action: "skip"; reason: string }
-  | { action: "refuse"; rule: string; message: string; hint: string };
+  | { action: "refuse"; rule: PayloadPolicyRule; message: string; hint: string };
 
 /** Where a package path lives, for messages: "config directory", "driver directory drivers/x86/foo", ... */
 export function areaOf(path: string): string {

@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type * as CDX from "@cyclonedx/cyclonedx-library";
 import { clampIsoEpoch, type Epoch } from "../shared/epoch.js";
-import { compareCodePoints } from "../shared/paths.js";
-import { infVersionInfo } from "../validate-spec/inf-version.js";
+import { compareCodePoints, driverFile } from "../shared/paths.js";
+import { infVersionInfo } from "../inf/version.js";
 
 // Loaded on first use: only a build with --sbom needs it, and loading it costs about 150 ms.
 let cdxModule: typeof CDX | undefined;
@@ -31,8 +31,6 @@ export interface SbomInput {
   /** Decoded text of every packaged INF, by package path. */
   infTexts: Map<string, string>;
 }
-
-const DRIVER_FILE = /^drivers\/([^/]+)\/([^/]+)\/(.+)$/;
 
 export function buildSbomJson(input: SbomInput): string {
   const bom = makeBom(input, "urn:uuid:00000000-0000-0000-0000-000000000000");
@@ -58,13 +56,13 @@ function makeBom(input: SbomInput, serialNumber: string): CDX.Models.Bom {
   const drivers = new Map<string, { arch: string; name: string; files: SbomInput["files"] }>();
   const guestTools: SbomInput["files"] = [];
   for (const f of input.files) {
-    const m = DRIVER_FILE.exec(f.path);
+    const m = driverFile(f.path);
     if (!m) {
       guestTools.push(f);
       continue;
     }
-    const key = `${m[1]}/${m[2]}`;
-    const entry = drivers.get(key) ?? { arch: m[1]!, name: m[2]!, files: [] };
+    const key = `${m.arch}/${m.driver}`;
+    const entry = drivers.get(key) ?? { arch: m.arch, name: m.driver, files: [] };
     entry.files.push(f);
     drivers.set(key, entry);
   }

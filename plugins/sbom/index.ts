@@ -6,16 +6,16 @@
  *
  *   mediaImages({ manifest: {...}, writers: [sbomWriter()] })
  */
-import { createHash } from "node:crypto";
 import path from "node:path";
 import Vinyl from "vinyl";
 import type { MediaWriter } from "../media-images/index.js";
-import { readDocumentFile } from "../shared/documents.js";
-import { jsonText } from "../shared/canonical-json.js";
+import { readDocumentFile } from "../shared/document-files.js";
+import { digestBuffer } from "../atomic-dest/derived.js";
+import { parseManifestFiles } from "../verify-media/compare.js";
 import { toEpoch } from "../shared/epoch.js";
-import { packagePath } from "../shared/paths.js";
+import { isDriverInf, packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
-import { decodeInfText } from "../validate-spec/inf.js";
+import { decodeInfText } from "../inf/inf.js";
 import { buildSbomJson } from "./document.js";
 
 export const DEFAULT_SBOM_NAME = "aero-guest-tools.cdx.json";
@@ -33,13 +33,14 @@ export function sbomWriter(options: SbomWriterOptions = {}): MediaWriter {
       const infTexts = new Map<string, string>();
       for (const file of media) {
         const p = packagePath(file);
-        if (/^drivers\/[^/]+\/[^/]+\/.*\.inf$/i.test(p)) infTexts.set(p, decodeInfText(await readDocumentFile("inf", file, p)));
+        if (isDriverInf(p)) infTexts.set(p, decodeInfText(await readDocumentFile("inf", file, p)));
       }
       const m = await manifest;
-      const doc = JSON.parse(jsonText(m.contents as Buffer)) as {
+      const parsed = parseManifestFiles(m.contents as Buffer, packagePath(m));
+      if (!parsed.document || parsed.problems.length > 0) throw new Error(`internal error: the manifest built is not valid: ${parsed.problems.join("; ")}`);
+      const doc = parsed.document as {
         package: { name: string; version: string; build_id: string; source_date_epoch: number | string };
         inputs: { packager?: { name: string; packager_version?: string; version?: string } };
-        files: { path: string; sha256: string; size: number }[];
       };
       const packager = doc.inputs.packager;
       const json = buildSbomJson({
@@ -48,7 +49,7 @@ export function sbomWriter(options: SbomWriterOptions = {}): MediaWriter {
         buildId: doc.package.build_id,
         sourceDateEpoch: toEpoch(doc.package.source_date_epoch),
         packager: { name: packager?.name ?? "gulp-aero-guest-tools", version: packager?.packager_version ?? packager?.version ?? "" },
-        files: [...doc.files, { path: packagePath(m), sha256: sha256(m.contents as Buffer), size: (m.contents as Buffer).length }],
+        files: [...[...parsed.files].map(([p, f]) => ({ path: p, ...f })), { path: packagePath(m), ...digestBuffer(m.contents as Buffer) }],
         infTexts,
       });
       const like = media[0] ?? m;
@@ -57,10 +58,6 @@ export function sbomWriter(options: SbomWriterOptions = {}): MediaWriter {
       return [out];
     },
   };
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 export { buildSbomJson, SBOM_SPEC_VERSION, type SbomInput } from "./document.js";

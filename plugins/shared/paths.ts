@@ -91,3 +91,17 @@ export function displayRawName(raw: Buffer): string {
   }
   return out;
 }
+
+/** `drivers/<arch>/<driver>/<rel>`: the layout every packaged driver file has (normalize-arch). */
+const DRIVER_FILE = /^drivers\/([^/]+)\/([^/]+)\/(.+)$/;
+
+/** A packaged driver file's arch folder, driver folder and path inside it, or undefined. */
+export function driverFile(path: string): { arch: string; driver: string; rel: string } | undefined {
+  const m = DRIVER_FILE.exec(path);
+  return m ? { arch: m[1]!, driver: m[2]!, rel: m[3]! } : undefined;
+}
+
+/** True for a driver's INF, at any depth in its folder, `.inf` in any case. */
+export function isDriverInf(path: string): boolean {
+  return driverFile(path) !== undefined && asciiLower(path).endsWith(".inf");
+}

@@ -27,6 +27,15 @@ export interface SkippedFile {
   reason: string;
 }
 
+/**
+ * A report as one checking plugin's code sees it: only the rule ids of that plugin's registry
+ * (its rules.ts) type-check. A ProblemReport is one, so it is passed as it is.
+ */
+export interface RuleReport<R extends string> {
+  error(problem: Problem & { rule: R }): void;
+  warn(problem: Problem & { rule: R }): void;
+}
+
 export class ProblemReport {
   readonly errors: Problem[] = [];
   readonly warnings: Problem[] = [];

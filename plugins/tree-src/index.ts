@@ -16,6 +16,7 @@ import { FileContents } from "../shared/contents.js";
 import { userError } from "../shared/errors.js";
 import { asciiLower } from "../shared/paths.js";
 import { walkTree, type WalkEntry } from "./walk.js";
+import { setNonUtf8Path } from "../shared/vinyl-fields.js";
 
 export { walkTree, type WalkEntry } from "./walk.js";
 
@@ -127,7 +128,7 @@ async function toVinyl(entry: WalkEntry, base: string, cwd: string): Promise<Vin
   const filePath = path.join(base, entry.relative);
   if (entry.nonUtf8Path !== undefined) {
     const file = new Vinyl({ cwd, base, path: filePath, stat: entry.stat, contents: null });
-    (file as Vinyl & { nonUtf8Path?: string }).nonUtf8Path = entry.nonUtf8Path;
+    setNonUtf8Path(file, entry.nonUtf8Path);
     return file;
   }
   if (entry.stat.isSymbolicLink()) {

@@ -23,12 +23,12 @@ import type { CatalogFacts, CatalogFactsResult, CertificateFacts, CertificateFil
 import type { DigestAlgorithm } from "../catalog/pe.js";
 import { catalogService, type CatalogService } from "../catalog/service.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import { readDocumentFile } from "../shared/documents.js";
+import { readDocumentFile } from "../shared/document-files.js";
 import { contentSize, FileContents, materialize, openContents, readAllContents } from "../shared/contents.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
 import type { Problem, ProblemReport } from "../shared/report.js";
 import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
-import type { DriverSpec, PackagingSpec } from "./spec.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 
 /** Rules a driver can waive with the spec's `waive_checks`. */
 export const WAIVABLE_CHECKS = ["catalog-coverage", "catalog-signature", "embedded-signature"] as const;

@@ -10,10 +10,11 @@
  */
 import { parseTokenList } from "../devices-cmd/parse.js";
 import { asciiUpper, compareCodePoints } from "../shared/paths.js";
-import type { ProblemReport } from "../shared/report.js";
-import { infContentLines, pciBaseHardwareId } from "./inf.js";
-import { compileRustRegex, rustRegexEscape, type RustRegex } from "./rust-regex.js";
-import type { DriverSpec, PackagingSpec } from "./spec.js";
+import type { RuleReport } from "../shared/report.js";
+import type { ValidateSpecRule } from "./rules.js";
+import { infContentLines, pciBaseHardwareId } from "../inf/inf.js";
+import { compileRustRegex, rustRegexEscape, type RustRegex } from "../packaging-spec/rust-regex.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 
 const GROUP = "config/devices.cmd";
 /** Transitional virtio PCI IDs: 0x1000-0x103F (the modern ID is 0x41 more). */
@@ -45,7 +46,7 @@ export function checkConfigDrift(
   spec: PackagingSpec,
   vars: ReadonlyMap<string, string>,
   infTexts: ReadonlyMap<string, string>,
-  report: ProblemReport,
+  report: RuleReport<ValidateSpecRule>,
   contractDrift?: { onDisk: ReadonlyMap<string, string>; generated: ReadonlyMap<string, string> },
 ): void {
   for (const driver of spec.drivers) {
@@ -74,7 +75,7 @@ export function checkConfigDrift(
   if (contractDrift) contractDifferences(contractDrift.onDisk, contractDrift.generated, report);
 }
 
-function modernOnly(spec: PackagingSpec, vars: ReadonlyMap<string, string>, infTexts: ReadonlyMap<string, string>, report: ProblemReport): void {
+function modernOnly(spec: PackagingSpec, vars: ReadonlyMap<string, string>, infTexts: ReadonlyMap<string, string>, report: RuleReport<ValidateSpecRule>): void {
   const fix = (dev: string) => `a modern-only spec allows modern virtio IDs only: use DEV_${modernOf(dev)} (the transitional ID + 0x41), or drop modern_virtio_only`;
   for (const driver of spec.drivers) {
     for (const pattern of driver.expected_hardware_ids) {
@@ -108,7 +109,7 @@ function modernOnly(spec: PackagingSpec, vars: ReadonlyMap<string, string>, infT
   }
 }
 
-function contractDifferences(onDisk: ReadonlyMap<string, string>, generated: ReadonlyMap<string, string>, report: ProblemReport): void {
+function contractDifferences(onDisk: ReadonlyMap<string, string>, generated: ReadonlyMap<string, string>, report: RuleReport<ValidateSpecRule>): void {
   const names = [...new Set([...onDisk.keys(), ...generated.keys()])].filter((n) => /_(SERVICE|HWIDS)$/.test(n)).sort(compareCodePoints);
   for (const name of names) {
     const mine = onDisk.get(name);

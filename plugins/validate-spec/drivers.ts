@@ -5,18 +5,16 @@
  * Unlike the Rust tool, which stops at the first problem, every problem of every driver and
  * arch is collected; messages keep the Rust wording's key facts (driver, arch, path, pattern).
  */
-import { parseTokenList, rustTrim } from "../devices-cmd/parse.js";
-import { ProblemReport, type SkippedFile } from "../shared/report.js";
-import { asciiLower, asciiUpper, compareCodePoints } from "../shared/paths.js";
-import {
-  infsDeclareService,
-  infsMatchPattern,
-  missingInfReferences,
-  pciBaseHardwareId,
-} from "./inf.js";
-import { foldCase, hasAeroGpuAlias } from "./names.js";
-import { compileRustRegex, rustRegexEscape, type RustRegex } from "./rust-regex.js";
-import type { DriverSpec, PackagingSpec } from "./spec.js";
+import { ProblemReport, type RuleReport, type SkippedFile } from "../shared/report.js";
+import type { ValidateSpecRule } from "./rules.js";
+import { checkDriverDir, type DirEntry } from "./driver-dir.js";
+import { asciiLower, compareCodePoints } from "../shared/paths.js";
+import { hasAeroGpuAlias } from "../packaging-spec/names.js";
+import { matchSpecDriver } from "../packaging-spec/match.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
+
+// Where catalogs.ts (and older callers) look for it.
+export { matchSpecDriver };
 
 export const ARCHES = ["x86", "amd64"] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -49,31 +47,6 @@ export function parseDriverPath(path: string): { arch: Arch; dir: string; rel: s
   return { arch, dir: parts[2]!, rel: parts.slice(3).join("/") };
 }
 
-/** The spec driver a driver directory name belongs to (ignoring case; `aero-gpu` → aerogpu). */
-export function matchSpecDriver(spec: PackagingSpec, dirName: string): { driver: DriverSpec; alias: boolean } | undefined {
-  const key = foldCase(dirName);
-  for (const driver of spec.drivers) {
-    if (foldCase(driver.name) === key) return { driver, alias: false };
-  }
-  if (key === "AERO-GPU") {
-    const driver = spec.drivers.find((d) => hasAeroGpuAlias(d.name));
-    if (driver) return { driver, alias: true };
-  }
-  return undefined;
-}
-
-interface DirEntry {
-  /** Packaged files: driver-relative path → INF text (undefined for non-INF files). */
-  files: Map<string, string | undefined>;
-  /** Driver-relative paths of files the payload policy left out. */
-  skipped: Map<string, string>;
-  /** Input package paths that belong to this directory (files, dirs, skipped). */
-  inputPaths: string[];
-}
-
-const isInf = (p: string) => asciiLower(p).endsWith(".inf");
-const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1);
-const list = (items: Iterable<string>) => [...items].join(", ") || "<none>";
 
 /**
  * Check every spec driver on both arches against the tree. `vars` are the devices.cmd variables
@@ -87,7 +60,25 @@ export function validateDrivers(
   skipped: readonly SkippedFile[] = [],
 ): DriverCheckResult {
   const report = new ProblemReport();
+  const rules: RuleReport<ValidateSpecRule> = report;
   const outputPaths = new Map<string, string | null>();
+  const dirs = collectDirs(files, skipped, outputPaths);
+  const { chosen, unlisted } = chooseDirs(spec, dirs, rules, outputPaths);
+  if (spec.fail_on_unlisted_driver_dirs && unlisted.size > 0) reportUnlisted(unlisted, rules);
+  for (const driver of spec.drivers) {
+    const present = chosen.get(driver) ?? {};
+    const presentArches = ARCHES.filter((a) => present[a] !== undefined);
+    for (const arch of ARCHES) {
+      const dir = present[arch];
+      if (dir === undefined) reportMissing(spec, driver, arch, presentArches, rules);
+      else if (dir !== "") checkDriverDir(driver, arch, dir, dirs[arch].get(dir)!, vars, rules); // "": ambiguous, reported
+    }
+  }
+  return { report, outputPaths };
+}
+
+/** The tree's files and skipped files by arch and driver directory; files outside one are left out. */
+function collectDirs(files: Iterable<DriverTreeFile>, skipped: readonly SkippedFile[], outputPaths: Map<string, string | null>): Record<Arch, Map<string, DirEntry>> {
   const dirs: Record<Arch, Map<string, DirEntry>> = { x86: new Map(), amd64: new Map() };
   const entry = (arch: Arch, dir: string): DirEntry => {
     let e = dirs[arch].get(dir);
@@ -112,7 +103,19 @@ export function validateDrivers(
     entry(parsed.arch, parsed.dir).skipped.set(parsed.rel, s.reason);
   }
 
-  // Which directory serves which spec driver, per arch.
+  return dirs;
+}
+
+/**
+ * Which directory serves which spec driver, per arch ("" when several do: reported here); the
+ * output path of every file of a matched directory, null for the others; unlisted directories.
+ */
+function chooseDirs(
+  spec: PackagingSpec,
+  dirs: Record<Arch, Map<string, DirEntry>>,
+  rules: RuleReport<ValidateSpecRule>,
+  outputPaths: Map<string, string | null>,
+): { chosen: Map<DriverSpec, Partial<Record<Arch, string>>>; unlisted: Map<string, Set<Arch>> } {
   const chosen = new Map<DriverSpec, Partial<Record<Arch, string>>>();
   const unlisted = new Map<string, Set<Arch>>();
   for (const arch of ARCHES) {
@@ -137,7 +140,7 @@ export function validateDrivers(
         const names = candidates
           .map((c) => `drivers/${arch}/${c.dir}${c.alias ? " (legacy alias)" : ""}`)
           .sort(compareCodePoints);
-        report.error({
+        rules.error({
           rule: "multiple-driver-dirs",
           group,
           path: `drivers/${arch}/${driver.name}`,
@@ -150,7 +153,7 @@ export function validateDrivers(
       }
       const only = candidates[0]!;
       if (only.alias) {
-        report.warn({
+        rules.warn({
           rule: "legacy-driver-dir-alias",
           group,
           path: `drivers/${arch}/${only.dir}`,
@@ -166,231 +169,57 @@ export function validateDrivers(
     }
   }
 
-  if (spec.fail_on_unlisted_driver_dirs && unlisted.size > 0) {
-    const lines = [...unlisted.keys()]
-      .sort(compareCodePoints)
-      .map((name) => `- ${name} (found under: ${[...unlisted.get(name)!].sort().join(", ")})`);
-    report.error({
-      rule: "unlisted-driver-dirs",
-      group: "drivers",
-      path: "drivers",
+  return { chosen, unlisted };
+}
+
+function reportUnlisted(unlisted: Map<string, Set<Arch>>, rules: RuleReport<ValidateSpecRule>): void {
+  const lines = [...unlisted.keys()]
+    .sort(compareCodePoints)
+    .map((name) => `- ${name} (found under: ${[...unlisted.get(name)!].sort().join(", ")})`);
+  rules.error({
+    rule: "unlisted-driver-dirs",
+    group: "drivers",
+    path: "drivers",
+    message:
+      "drivers_dir contains driver directories that are not listed in the packaging spec (fail_on_unlisted_driver_dirs=true).\n" +
+      `Unlisted driver directories:\n${lines.join("\n")}`,
+    hint: "remove these directories from the drivers input, list them in the spec's \"drivers\", or set fail_on_unlisted_driver_dirs to false to leave them out silently",
+  });
+}
+
+/** A spec driver without a directory for `arch`: an error when required, else by the spec's rule. */
+function reportMissing(spec: PackagingSpec, driver: DriverSpec, arch: Arch, presentArches: readonly Arch[], rules: RuleReport<ValidateSpecRule>): void {
+  const tried = [`drivers/${arch}/${driver.name}`, ...(hasAeroGpuAlias(driver.name) ? [`drivers/${arch}/aero-gpu`] : [])].join(", ");
+  const group = `${driver.name} (${arch})`;
+  if (driver.required) {
+    rules.error({
+      rule: "required-driver-missing",
+      group,
+      path: `drivers/${arch}/${driver.name}`,
+      message: `required driver directory missing: ${driver.name} (${arch}); tried: ${tried}`,
+      hint: `add the ${arch} build of ${driver.name} as drivers/${arch}/${driver.name}/ (or mark it "required": false in the spec)`,
+    });
+  } else if (spec.require_optional_drivers_on_all_arches && presentArches.length === 1) {
+    const other = presentArches[0]!;
+    rules.error({
+      rule: "optional-driver-one-arch",
+      group,
+      path: `drivers/${arch}/${driver.name}`,
       message:
-        "drivers_dir contains driver directories that are not listed in the packaging spec (fail_on_unlisted_driver_dirs=true).\n" +
-        `Unlisted driver directories:\n${lines.join("\n")}`,
-      hint: "remove these directories from the drivers input, list them in the spec's \"drivers\", or set fail_on_unlisted_driver_dirs to false to leave them out silently",
+        `optional driver directory is present for ${other} but missing for ${arch}: ${driver.name} ` +
+        `(require_optional_drivers_on_all_arches=true); tried: ${tried}`,
+      hint: `add the ${arch} build of ${driver.name}, or remove drivers/${other}/${driver.name}`,
+    });
+  } else {
+    rules.warn({
+      rule: "optional-driver-missing",
+      group,
+      path: `drivers/${arch}/${driver.name}`,
+      message: `optional driver directory missing: ${driver.name} (${arch})`,
     });
   }
-
-  for (const driver of spec.drivers) {
-    const present = chosen.get(driver) ?? {};
-    const tried = (arch: Arch) =>
-      [`drivers/${arch}/${driver.name}`, ...(hasAeroGpuAlias(driver.name) ? [`drivers/${arch}/aero-gpu`] : [])].join(", ");
-    const presentArches = ARCHES.filter((a) => present[a] !== undefined);
-    for (const arch of ARCHES) {
-      const dir = present[arch];
-      const group = `${driver.name} (${arch})`;
-      if (dir === undefined) {
-        if (driver.required) {
-          report.error({
-            rule: "required-driver-missing",
-            group,
-            path: `drivers/${arch}/${driver.name}`,
-            message: `required driver directory missing: ${driver.name} (${arch}); tried: ${tried(arch)}`,
-            hint: `add the ${arch} build of ${driver.name} as drivers/${arch}/${driver.name}/ (or mark it "required": false in the spec)`,
-          });
-        } else if (spec.require_optional_drivers_on_all_arches && presentArches.length === 1) {
-          const other = presentArches[0]!;
-          report.error({
-            rule: "optional-driver-one-arch",
-            group,
-            path: `drivers/${arch}/${driver.name}`,
-            message:
-              `optional driver directory is present for ${other} but missing for ${arch}: ${driver.name} ` +
-              `(require_optional_drivers_on_all_arches=true); tried: ${tried(arch)}`,
-            hint: `add the ${arch} build of ${driver.name}, or remove drivers/${other}/${driver.name}`,
-          });
-        } else {
-          report.warn({
-            rule: "optional-driver-missing",
-            group,
-            path: `drivers/${arch}/${driver.name}`,
-            message: `optional driver directory missing: ${driver.name} (${arch})`,
-          });
-        }
-        continue;
-      }
-      if (dir === "") continue; // ambiguous directories, reported above
-      checkDriverDir(driver, arch, dir, dirs[arch].get(dir)!, vars, report);
-    }
-  }
-  return { report, outputPaths };
 }
 
 function isArchDir(f: DriverTreeFile): boolean {
   return !!f.directory && /^drivers(\/[^/]+)?$/.test(f.path);
-}
-
-/** §4.4 steps 3-7 for one driver directory. */
-function checkDriverDir(
-  driver: DriverSpec,
-  arch: Arch,
-  dir: string,
-  e: DirEntry,
-  vars: ReadonlyMap<string, string>,
-  report: ProblemReport,
-): void {
-  const group = `${driver.name} (${arch})`;
-  const where = `drivers/${arch}/${dir}`;
-  const who = `driver ${driver.name} (${arch})`;
-  const rels = [...e.files.keys()];
-  const infs = new Map<string, string>();
-  for (const [rel, text] of e.files) if (isInf(rel)) infs.set(rel, text ?? "");
-  const infList = list([...infs.keys()].sort(compareCodePoints));
-  const add = (rule: string, message: string, hint: string, path = where) =>
-    report.error({ rule, group, path, message, hint });
-
-  // Completeness.
-  const missingKinds = [".inf", ".sys", ".cat"].filter((ext) => !rels.some((r) => asciiLower(r).endsWith(ext)));
-  if (missingKinds.length) {
-    add(
-      "driver-incomplete",
-      `${who} is incomplete: expected at least one .inf, .sys, and .cat (missing: ${missingKinds.join(", ")}) in ${where}`,
-      `add the driver's ${missingKinds.join(", ")} file(s); hidden files, OS metadata and build artifacts (.pdb, .obj, ...) are left out of driver directories`,
-    );
-  }
-
-  // expected_inf_files: missing vs excluded by the payload policy.
-  if (driver.expected_inf_files.length) {
-    const packagedNames = new Set([...infs.keys()].map((r) => baseName(r).toLowerCase()));
-    const skippedInfs = new Map<string, string>();
-    for (const [rel, reason] of e.skipped) if (isInf(rel)) skippedInfs.set(baseName(rel).toLowerCase(), `${rel}: ${reason}`);
-    const missing: string[] = [];
-    const excluded: string[] = [];
-    for (const raw of driver.expected_inf_files) {
-      const name = rustTrim(raw);
-      const key = name.toLowerCase();
-      if (packagedNames.has(key)) continue;
-      const why = skippedInfs.get(key);
-      if (why !== undefined) excluded.push(`${name} (${why})`);
-      else missing.push(name);
-    }
-    if (missing.length || excluded.length) {
-      const allInfs = [...infs.keys(), ...[...e.skipped.keys()].filter(isInf)].sort(compareCodePoints);
-      const lines = [`${who} INF file validation failed (${where}):`];
-      if (missing.length) lines.push(`- missing expected INF files: ${missing.join(", ")}`);
-      if (excluded.length) lines.push(`- expected INF files are present but would be excluded from packaged output: ${excluded.join(", ")}`);
-      lines.push(
-        `expected_inf_files: ${driver.expected_inf_files.join(", ")}`,
-        `scanned packaged INF files: ${infList}`,
-        `scanned INF files under driver directory: ${list(allInfs)}`,
-      );
-      add(
-        "expected-inf-files",
-        lines.join("\n"),
-        excluded.length && !missing.length
-          ? "move the INF out of hidden folders (names starting with '.') or __MACOSX so it is packaged"
-          : `add the INF file(s) to ${where}/, or fix expected_inf_files in the spec`,
-      );
-    }
-  }
-
-  // Variables from devices.cmd.
-  const lookup = (varName: string, rule: string): string | undefined => {
-    const value = vars.get(asciiUpper(varName));
-    if (value === undefined) {
-      add(
-        rule,
-        `${who} references missing devices.cmd variable: ${varName}`,
-        `set ${varName} in config/devices.cmd (or generate it from the device contract), or fix the variable name in the spec`,
-        "config/devices.cmd",
-      );
-    }
-    return value;
-  };
-
-  // expected_add_services (+ from a devices.cmd variable).
-  const services: string[] = [];
-  const addService = (s: string) => {
-    if (s && !services.some((x) => asciiLower(x) === asciiLower(s))) services.push(s);
-  };
-  for (const s of driver.expected_add_services) addService(rustTrim(s));
-  const svcVar = driver.expected_add_services_from_devices_cmd_var;
-  let svcVarNote = "";
-  if (svcVar !== null) {
-    const value = lookup(svcVar, "devices-cmd-var-missing");
-    if (value !== undefined) {
-      const svc = rustTrim(value);
-      if (!svc) {
-        add("devices-cmd-var-empty", `${who} devices.cmd variable ${svcVar} is empty`, `give ${svcVar} a service name in config/devices.cmd`, "config/devices.cmd");
-      } else {
-        addService(svc);
-        svcVarNote = `${svcVar}=${svc}`;
-      }
-    }
-  }
-  if (services.length && infs.size) {
-    const missingServices = services.filter((s) => !infsDeclareService(infs.values(), s));
-    if (missingServices.length) {
-      const lines = [
-        `${who} INF files missing expected AddService directive(s): ${missingServices.join(", ")}`,
-        `expected_add_services: ${list(driver.expected_add_services)}`,
-      ];
-      if (svcVarNote) lines.push(`expected_add_services_from_devices_cmd_var: ${svcVarNote}`);
-      lines.push(`scanned packaged INF files: ${infList}`, `driver directory: ${where}`);
-      add(
-        "expected-add-services",
-        lines.join("\n"),
-        "a packaged INF needs a (non-comment) line `AddService = <service>, ...`; check that the right INF is packaged or fix the expected service name",
-      );
-    }
-  }
-
-  // Hardware IDs: spec patterns, then the variable's IDs reduced to PCI\VEN_xxxx&DEV_yyyy.
-  const patterns = [...driver.expected_hardware_ids];
-  const hwVar = driver.expected_hardware_ids_from_devices_cmd_var;
-  if (hwVar !== null) {
-    const value = lookup(hwVar, "devices-cmd-var-missing");
-    if (value !== undefined) {
-      const tokens = parseTokenList(value);
-      if (tokens.length === 0) {
-        add("devices-cmd-var-empty", `${who} devices.cmd variable ${hwVar} is empty`, `list the device's hardware IDs in ${hwVar} in config/devices.cmd`, "config/devices.cmd");
-      }
-      for (const t of tokens) {
-        const p = rustRegexEscape(pciBaseHardwareId(t));
-        if (!patterns.includes(p)) patterns.push(p);
-      }
-    }
-  }
-  if (infs.size) {
-    for (const pattern of patterns) {
-      let re: RustRegex;
-      try {
-        re = compileRustRegex(pattern, { caseInsensitive: true });
-      } catch (err) {
-        add("expected-hardware-ids", `${who} compile regex for hardware ID: ${pattern}: ${(err as Error).message}`, "fix the pattern in the spec");
-        continue;
-      }
-      if (!infsMatchPattern(infs.values(), re)) {
-        add(
-          "expected-hardware-ids",
-          `${who} INF files missing expected hardware ID pattern: ${pattern}\nscanned packaged INF files: ${infList}`,
-          "a packaged INF must have a (non-comment) line matching the pattern, e.g. a models line `%Desc% = Install, PCI\\VEN_...&DEV_...`; check that the INF targets this device",
-        );
-      }
-    }
-  }
-
-  // Files the INFs reference.
-  const misses = missingInfReferences(infs, rels);
-  if (misses.length) {
-    const lines = [`${who} INF referenced files are missing from the packaged driver directory (${where}):`];
-    for (const m of misses) lines.push(`- ${m.display} (referenced by: ${m.referencedBy.join(", ")})`);
-    const kmdf = misses.some((m) => /^wdfcoinstaller.*\.dll$/i.test(baseName(m.display)));
-    if (kmdf) lines.push("", "KMDF drivers often require the KMDF coinstaller DLL (WdfCoInstaller*.dll) to be present alongside the INF.");
-    add(
-      "inf-referenced-files",
-      lines.join("\n"),
-      `add the listed files to ${where}/ (build artifacts such as .pdb are left out unless allow_extensions / allow_path_regexes re-include them), or fix the INF`,
-    );
-  }
 }

@@ -16,58 +16,40 @@ import type { Transform } from "node:stream";
 import log from "../shared/log.js";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
-import { checkMediaPaths, type MediaPathProblem } from "../iso-writer/names.js";
+import { checkMediaPaths, type MediaPathProblem } from "../iso9660/names.js";
 import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
-import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal, readDocumentFile } from "../shared/documents.js";
+import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal } from "../shared/documents.js";
+import { readDocumentFile } from "../shared/document-files.js";
 import { userError } from "../shared/errors.js";
 import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
-import { ProblemReport, type Problem } from "../shared/report.js";
+import { ProblemReport, type RuleReport } from "../shared/report.js";
+import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import type { SigningPolicy } from "../manifest/document.js";
 import { CatalogIntake, checkCatalogs, type CatalogSummary, type CheckCache } from "./catalogs.js";
 import { checkConfigDrift } from "./config-drift.js";
-import { decodeInfText } from "./inf.js";
-import { foldCase } from "./names.js";
-import { loadSpec, loadSpecFile, type PackagingSpec } from "./spec.js";
+import { decodeInfText } from "../inf/inf.js";
+import { foldCase } from "../packaging-spec/names.js";
+import type { PackagingSpec } from "../packaging-spec/spec.js";
+import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
+import { replacedDevicesCmd } from "../shared/vinyl-fields.js";
 
-export { loadSpec, loadSpecFile, isLoadedSpec, type PackagingSpec, type DriverSpec, type LoadSpecOptions } from "./spec.js";
-export { packagingSpecSchema } from "./schema.js";
-export {
-  compileRustRegex,
-  translateRustRegex,
-  rustRegexEscape,
-  RustRegex,
-  RustRegexError,
-  MAX_PATTERN_LENGTH,
-  MAX_PATTERN_NESTING,
-  type RustRegexOptions,
-} from "./rust-regex.js";
-export {
-  decodeInfText,
-  parseInf,
-  infContentLines,
-  infAddServiceNames,
-  infReferencedFiles,
-  infsDeclareService,
-  infsMatchPattern,
-  missingInfReferences,
-  pciBaseHardwareId,
-  type ParsedInf,
-  type LineMatcher,
-  type InfSection,
-  type InfReferences,
-  type MissingReference,
-} from "./inf.js";
+// Moved to packaging-spec/, inf/ and shared/load-spec.ts; re-exported for imports of the old place.
+export { loadSpec, loadSpecFile } from "../shared/load-spec.js";
+export { isLoadedSpec, packagingSpecSchema, compileRustRegex, translateRustRegex, rustRegexEscape, RustRegex, RustRegexError } from "../packaging-spec/index.js";
+export { MAX_PATTERN_LENGTH, MAX_PATTERN_NESTING, foldCase, normalizeDriverName, fileExtension, matchSpecDriver } from "../packaging-spec/index.js";
+export type { PackagingSpec, DriverSpec, LoadSpecOptions, RustRegexOptions } from "../packaging-spec/index.js";
+export { decodeInfText, parseInf, infContentLines, infAddServiceNames, infReferencedFiles, infsDeclareService } from "../inf/index.js";
+export { infsMatchPattern, missingInfReferences, pciBaseHardwareId } from "../inf/index.js";
+export type { ParsedInf, LineMatcher, InfSection, InfReferences, MissingReference } from "../inf/index.js";
 export {
   validateDrivers,
   parseDriverPath,
-  matchSpecDriver,
   ARCHES,
   type Arch,
   type DriverTreeFile,
   type DriverCheckResult,
 } from "./drivers.js";
-export { foldCase, normalizeDriverName, fileExtension } from "./names.js";
 export { checkCatalogs, formatCatalogSummary, WAIVABLE_CHECKS, type CatalogSummary, type CatalogCheckOptions, type CheckCache, type WaivableCheck } from "./catalogs.js";
 
 const PLUGIN = "validateSpec";
@@ -113,9 +95,6 @@ export interface ValidateSpecOptions {
   deferCatalogChecks?: (verdict: Promise<void>) => void;
 }
 
-/** A vinyl file with the extra fields upstream plugins may set. */
-type TreeFile = Vinyl & { aeroReplacedDevicesCmd?: Buffer };
-
 /**
  * Check the tree against the packaging spec (a loaded spec, a spec object or the path of a spec
  * file). A bad spec throws a PluginError here, before any file flows.
@@ -136,10 +115,11 @@ export function validateSpec(specOrPath: string | PackagingSpec | object, option
   return stream;
 }
 
-async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
+async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
   const report = options.report ?? new ProblemReport();
+  const rules: RuleReport<ValidateSpecRule> = report;
   const entries: DriverTreeFile[] = [];
-  let devicesCmd: TreeFile | undefined;
+  let devicesCmd: Vinyl | undefined;
   for (const file of files) {
     const p = packagePath(file);
     const entry: DriverTreeFile = { path: p };
@@ -152,7 +132,7 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
           // Bounded, and a one-shot stream is kept as the Buffer read, readable for later plugins.
           entry.infText = decodeInfText(await readDocumentFile("inf", file, p));
         } catch (err) {
-          report.error({
+          rules.error({
             rule: "inf-unreadable",
             group: "drivers",
             path: p,
@@ -186,7 +166,7 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
 
   // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
   // the ISO: the writer's own path check, so validate refuses exactly what the build would.
-  const kept: Array<{ file: TreeFile; target: string }> = [];
+  const kept: Array<{ file: Vinyl; target: string }> = [];
   for (const file of files) {
     const p = packagePath(file);
     const target = result.outputPaths.get(p);
@@ -198,10 +178,10 @@ async function check(spec: PackagingSpec, files: TreeFile[], options: ValidateSp
   }
   const mediaPaths = kept.filter((k) => isRegularFile(k.file)).map((k) => k.target);
   const generated = options.generatedFiles ?? [];
-  for (const problem of generatedFileClashes(mediaPaths, generated)) report.error(problem);
+  for (const problem of generatedFileClashes(mediaPaths, generated)) rules.error(problem);
   const reported = (p: MediaPathProblem) => report.errors.some((e) => e.rule === p.rule && e.path === p.path);
   const added = generated.filter((g) => !mediaPaths.includes(g)); // one taken is reported above
-  for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) report.error(mediaPathError(problem));
+  for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) rules.error(mediaPathError(problem));
 
   if (catalogs && !report.ok) {
     // Failing anyway: wait for the catalog checks, so that every problem is reported at once.
@@ -250,8 +230,8 @@ const MEDIA_PATH_HINTS: Record<MediaPathProblem["rule"], string> = {
 };
 
 /** Inputs that take the path of a file the build generates, exactly or ignoring case (Windows). */
-function generatedFileClashes(paths: string[], generated: readonly string[]): Problem[] {
-  const problems: Problem[] = [];
+function generatedFileClashes(paths: string[], generated: readonly string[]): ValidateSpecProblem[] {
+  const problems: ValidateSpecProblem[] = [];
   for (const name of generated) {
     for (const p of paths) {
       if (p === name) {
@@ -276,7 +256,7 @@ function generatedFileClashes(paths: string[], generated: readonly string[]): Pr
   return problems;
 }
 
-function mediaPathError(problem: MediaPathProblem): Problem {
+function mediaPathError(problem: MediaPathProblem): ValidateSpecProblem {
   const parsed = parseDriverPath(problem.path);
   return {
     rule: problem.rule,
@@ -288,19 +268,21 @@ function mediaPathError(problem: MediaPathProblem): Problem {
 }
 
 /** The on-disk devices.cmd a generated one replaced, and the generated one, when both exist. */
-async function contractDrift(file: TreeFile | undefined): Promise<{ onDisk: Map<string, string>; generated: Map<string, string> } | undefined> {
-  if (!file || !Buffer.isBuffer(file.aeroReplacedDevicesCmd) || file.isNull() || file.isDirectory()) return undefined;
+async function contractDrift(file: Vinyl | undefined): Promise<{ onDisk: Map<string, string>; generated: Map<string, string> } | undefined> {
+  const replaced = file && replacedDevicesCmd(file);
+  if (!file || !replaced || file.isNull() || file.isDirectory()) return undefined;
   const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes);
   const generated = await readDocumentFile("devicesCmd", file, packagePath(file));
-  return { onDisk: parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd)), generated: parseDevicesCmdVars(decode(generated)) };
+  return { onDisk: parseDevicesCmdVars(decode(replaced)), generated: parseDevicesCmdVars(decode(generated)) };
 }
 
-async function devicesCmdVars(file: TreeFile | undefined): Promise<Map<string, string>> {
+async function devicesCmdVars(file: Vinyl | undefined): Promise<Map<string, string>> {
   const vars = new Map<string, string>();
   if (!file) return vars;
   const decode = (bytes: Buffer) => new TextDecoder("utf-8").decode(bytes); // lossy, BOM dropped
-  if (Buffer.isBuffer(file.aeroReplacedDevicesCmd)) {
-    for (const [k, v] of parseDevicesCmdVars(decode(file.aeroReplacedDevicesCmd))) vars.set(k, v);
+  const replaced = replacedDevicesCmd(file);
+  if (replaced) {
+    for (const [k, v] of parseDevicesCmdVars(decode(replaced))) vars.set(k, v);
   }
   if (!file.isNull() && !file.isDirectory()) {
     for (const [k, v] of parseDevicesCmdVars(decode(await readDocumentFile("devicesCmd", file, packagePath(file))))) vars.set(k, v);

@@ -4,9 +4,11 @@
  */
 import { jsonText } from "../shared/canonical-json.js";
 import { compareCodePoints } from "../shared/paths.js";
+import { DEFAULT_MANIFEST_NAME } from "../manifest/document.js";
 import type { MediaFile, MediaListing } from "./read.js";
 
-export const MANIFEST_NAME = "manifest.json";
+// The name verify looks for in an image (the manifest plugin's default).
+export const MANIFEST_NAME = DEFAULT_MANIFEST_NAME;
 
 export interface ManifestFiles {
   /** Every listed file by path. */

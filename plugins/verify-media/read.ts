@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { crc32 } from "node:zlib";
 import type * as Yauzl from "yauzl";
 import { readIsoTree, type IsoEntry } from "../iso-src/index.js";
+import { DEFAULT_MANIFEST_NAME } from "../manifest/document.js";
 import { DOCUMENT_LIMITS } from "../shared/documents.js";
 import { compareCodePoints } from "../shared/paths.js";
 import type { ProgressSink } from "../shared/progress.js";
@@ -58,11 +59,9 @@ export interface ReadMediaOptions {
 export const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
 function keeps(options: ReadMediaOptions, path: string, size: number): boolean {
-  if (path === MANIFEST_FILE) return size <= MAX_MANIFEST_BYTES;
+  if (path === DEFAULT_MANIFEST_NAME) return size <= MAX_MANIFEST_BYTES;
   return size <= MAX_KEPT_BYTES && (options.keep?.(path) ?? false);
 }
-
-const MANIFEST_FILE = "manifest.json";
 
 const CHUNK = 1024 * 1024;
 
@@ -133,7 +132,7 @@ export async function readIsoMedia(isoPath: string, options: ReadMediaOptions = 
   } finally {
     await handle.close();
   }
-  return { kind: "iso", source: isoPath, files: sortedMap(files), manifest: kept.get(MANIFEST_FILE), kept, problems };
+  return { kind: "iso", source: isoPath, files: sortedMap(files), manifest: kept.get(DEFAULT_MANIFEST_NAME), kept, problems };
 }
 
 /**
@@ -243,7 +242,7 @@ export async function readZipMedia(zipPath: string, options: ReadMediaOptions = 
   } finally {
     zip.close();
   }
-  return { kind: "zip", source: zipPath, files: sortedMap(files), manifest: kept.get(MANIFEST_FILE), kept, problems };
+  return { kind: "zip", source: zipPath, files: sortedMap(files), manifest: kept.get(DEFAULT_MANIFEST_NAME), kept, problems };
 }
 
 async function hashZipEntry(

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { loadSpec, loadSpecFile, packagingSpecSchema } from "../plugins/validate-spec/index.js";
+import PluginError from "plugin-error";
+import { packagingSpecSchema, parseSpec, SpecError } from "../plugins/packaging-spec/index.js";
+import { loadSpec, loadSpecFile } from "../plugins/shared/load-spec.js";
 import { cleanupTempDirs, REPO, tempDir } from "./support/fixtures.js";
 import { REFERENCE_SPECS } from "./support/validate-helpers.js";
 
@@ -60,7 +62,7 @@ describe("packaging spec loading", () => {
   describe("the schema", () => {
     it("specs/packaging-spec.schema.json is the schema the loader uses", () => {
       const onDisk = JSON.parse(readFileSync(path.join(SPECS, "packaging-spec.schema.json"), "utf8")) as unknown;
-      assert.deepEqual(onDisk, JSON.parse(JSON.stringify(packagingSpecSchema)), "regenerate the JSON file from plugins/validate-spec/schema.ts");
+      assert.deepEqual(onDisk, JSON.parse(JSON.stringify(packagingSpecSchema)), "regenerate the JSON file from plugins/packaging-spec/schema.ts");
     });
 
     it("is a valid draft 2020-12 schema with a description on every field", () => {
@@ -191,6 +193,19 @@ describe("packaging spec loading", () => {
 
     it("names the given path in messages for bytes", () => {
       assert.throws(() => loadSpec(Buffer.from("{}"), { path: "specs/mine.json" }), /packaging spec specs\/mine\.json is invalid/);
+    });
+
+    it("throws a SpecError from the pure loader and validateSpec's PluginError (no stack) from loadSpec", () => {
+      const bad = Buffer.from('{"drivers": 1}');
+      assert.throws(
+        () => parseSpec(bad, { path: "specs/mine.json" }),
+        (err: unknown) => err instanceof SpecError && !(err instanceof PluginError) && err.code === "ESPEC" && err.fileName === "specs/mine.json",
+      );
+      assert.throws(
+        () => loadSpec(bad, { path: "specs/mine.json" }),
+        (err: unknown) =>
+          err instanceof PluginError && err.plugin === "validateSpec" && err.fileName === "specs/mine.json" && /packaging spec specs\/mine\.json is invalid/.test(err.message) && !/\n\s+at /.test(err.toString()),
+      );
     });
   });
 

@@ -9,7 +9,7 @@ import {
   missingInfReferences,
   parseInf,
   pciBaseHardwareId,
-} from "../plugins/validate-spec/index.js";
+} from "../plugins/inf/index.js";
 import { REFERENCE_INFS } from "./support/validate-helpers.js";
 
 const INF = `[Version]\r\nSignature = "$WINDOWS NT$"\r\nCatalogFile = test.cat\r\n\r\n[Strings]\r\nName = "Test"\r\n`;

@@ -4,7 +4,7 @@
  * (a test keeps the two equal), so loading a spec never looks for a file at run time.
  *
  * After editing, regenerate the file:
- *   npx tsx -e 'import { packagingSpecSchema as s } from "./plugins/validate-spec/schema.ts"; process.stdout.write(JSON.stringify(s, null, 2) + "\n")' > specs/packaging-spec.schema.json
+ *   npx tsx -e 'import { packagingSpecSchema as s } from "./plugins/packaging-spec/schema.ts"; process.stdout.write(JSON.stringify(s, null, 2) + "\n")' > specs/packaging-spec.schema.json
  *
  * Rules a schema cannot say (duplicate keys, driver name rules, case-insensitive duplicates,
  * Rust regex syntax) are checked by `loadSpec` in spec.ts; the descriptions mention them so an

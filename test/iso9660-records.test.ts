@@ -27,11 +27,11 @@ import {
   ucs2Field,
   writeBoth16,
   writeBoth32,
-} from "../plugins/iso-writer/records.js";
+} from "../plugins/iso9660/records.js";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
 
-describe("iso-writer records", () => {
+describe("iso9660 records", () => {
   describe("both-endian numbers", () => {
     it("writes a 32-bit both-endian value little-endian first, then big-endian (7.3.3)", () => {
       const buf = Buffer.alloc(8);

@@ -6,7 +6,6 @@
  */
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { readDocumentSync } from "../shared/documents.js";
-import { userError } from "../shared/errors.js";
 import { rustTrim } from "../devices-cmd/parse.js";
 import { asciiLower } from "../shared/paths.js";
 import { findDuplicateKeys, jsonSyntaxError, lineColumn, pointerSegment } from "./json-keys.js";
@@ -14,7 +13,20 @@ import { foldCase, normalizeDriverName } from "./names.js";
 import { compileRustRegex, RustRegexError } from "./rust-regex.js";
 import { validatePackagingSpec } from "./spec-validator.generated.js";
 
-const PLUGIN = "validateSpec";
+/**
+ * A spec that cannot be read or is invalid: a user mistake, with a `code` and the file it is about.
+ * Plugins report it as a PluginError without a stack (shared/load-spec.ts); this module stays free
+ * of plugin code so any tool can load a spec.
+ */
+export class SpecError extends Error {
+  readonly code = "ESPEC";
+  readonly fileName: string | undefined;
+  constructor(message: string, fileName?: string) {
+    super(message);
+    this.name = "SpecError";
+    this.fileName = fileName;
+  }
+}
 
 /** One driver of a loaded spec; every field present (defaults filled in). */
 export interface DriverSpec {
@@ -49,7 +61,7 @@ export interface LoadSpecOptions {
 
 const loaded = new WeakSet<object>();
 
-/** True for an object returned by loadSpec (so it need not be validated again). */
+/** True for an object returned by parseSpec (or loadSpec) (so it need not be validated again). */
 export function isLoadedSpec(value: unknown): value is PackagingSpec {
   return typeof value === "object" && value !== null && loaded.has(value);
 }
@@ -65,28 +77,27 @@ interface SpecProblem {
 }
 
 /** Read and load a spec file (a regular file of at most 4 MiB: see shared/documents.ts). */
-export function loadSpecFile(file: string): PackagingSpec {
+export function readSpecFile(file: string): PackagingSpec {
   let bytes: Buffer;
   try {
     bytes = readDocumentSync("spec", file);
   } catch (err) {
-    throw userError(PLUGIN, (err as Error).message, file);
+    throw new SpecError((err as Error).message, file);
   }
-  return loadSpec(bytes, { path: file });
+  return parseSpec(bytes, { path: file });
 }
 
 /**
  * Load a packaging spec from JSON text, JSON bytes (a UTF-8 BOM is tolerated) or an already
- * parsed object. Throws one PluginError listing every problem, each with its JSON pointer.
+ * parsed object. Throws one SpecError listing every problem, each with its JSON pointer.
  */
-export function loadSpec(input: string | Buffer | object, options: LoadSpecOptions = {}): PackagingSpec {
+export function parseSpec(input: string | Buffer | object, options: LoadSpecOptions = {}): PackagingSpec {
   if (isLoadedSpec(input)) return input;
   const label = options.path ?? "(inline spec)";
   const fail = (problems: SpecProblem[]): never => {
     const lines = problems.map((p) => `  - ${p.pointer || "(top level)"}: ${p.message}`);
     const n = problems.length;
-    throw userError(
-      PLUGIN,
+    throw new SpecError(
       `packaging spec ${label} is invalid (${n} problem${n === 1 ? "" : "s"}):\n${lines.join("\n")}`,
       options.path,
     );

@@ -17,13 +17,13 @@ import {
   jolietNameProblem,
   normalizeVolumeId,
   toDCharacters,
-} from "../plugins/iso-writer/names.js";
+} from "../plugins/iso9660/names.js";
 
 const suffix = (path: string) => "_" + createHash("sha256").update(path).digest("hex").slice(0, 8).toUpperCase();
 const FILE_ID = /^[A-Z0-9_]*\.[A-Z0-9_]*;1$/;
 const DIR_ID = /^[A-Z0-9_]{1,31}$/;
 
-describe("iso-writer names", () => {
+describe("iso9660 names", () => {
   describe("d-characters", () => {
     it("uppercases ASCII letters and maps every other character to one underscore", () => {
       assert.equal(toDCharacters("setup-x64 v2"), "SETUP_X64_V2");

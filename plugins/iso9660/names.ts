@@ -221,6 +221,9 @@ export interface MediaPathProblem {
   message: string;
 }
 
+/** The rule ids of the media path limits, which validateSpec reports (the writer throws them). */
+export type MediaPathRule = MediaPathProblem["rule"];
+
 /** An empty, "." or ".." component (a leading or doubled "/" makes an empty one). */
 const BAD_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
 

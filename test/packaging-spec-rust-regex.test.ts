@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileRustRegex, RustRegexError, rustRegexEscape, translateRustRegex } from "../plugins/validate-spec/index.js";
+import { compileRustRegex, RustRegexError, rustRegexEscape, translateRustRegex } from "../plugins/packaging-spec/index.js";
 
 const ci = (pattern: string) => compileRustRegex(pattern, { caseInsensitive: true });
 const cs = (pattern: string) => compileRustRegex(pattern);
