@@ -26,7 +26,11 @@ import type { SigningPolicy } from "../manifest/document.js";
 import { readDocumentFile } from "../shared/document-files.js";
 import { contentSize, FileContents, materialize, openContents, readAllContents } from "../shared/contents.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
-import type { Problem, ProblemReport } from "../shared/report.js";
+import type { ProblemReport, RuleReport } from "../shared/report.js";
+import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
+import { CatalogIntake, type CheckCache } from "./catalog-intake.js";
+
+export { CatalogIntake, type CheckCache } from "./catalog-intake.js";
 import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
 import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 
@@ -35,19 +39,6 @@ export const WAIVABLE_CHECKS = ["catalog-coverage", "catalog-signature", "embedd
 export type WaivableCheck = (typeof WAIVABLE_CHECKS)[number];
 
 const REGENERATE = "regenerate the catalog after rebuilding the driver (Inf2Cat /driver:<dir> /os:7_X86,7_X64), then sign it";
-const CERT_PATH = /^certs\/[^/]+\.(cer|crt|p7b)$/i;
-/** Catalogs are read whole; a real one is a few hundred KiB at most. */
-const CATALOG_MAX_BYTES = 64 * 1024 * 1024;
-
-/**
- * Results of the checks remembered between builds, by key: gulp watch's BuildCache. `keyOf` is
- * the identity of a file's contents (undefined: not known, nothing is remembered for it).
- */
-export interface CheckCache {
-  keyOf(file: Vinyl): string | undefined;
-  recallCheck(key: string): unknown;
-  rememberCheck(key: string, value: unknown): void;
-}
 
 export interface CatalogCheckOptions {
   /** Decides errors vs warnings and the signature rules. */
@@ -77,137 +68,6 @@ interface DriverDir {
   infs: Vinyl[];
 }
 
-type Read<T> = { ok: true; value: T } | { ok: false; error: string };
-interface CatalogEntry {
-  bytes: Promise<Read<Uint8Array>>;
-  facts: Promise<{ key: string; result: CatalogFactsResult }>;
-}
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-/**
- * Catalogs and certificates as they stream past validateSpec: each is read at once and handed to
- * the catalog service, which parses them when the checks ask (see service.ts). `facts()` answers
- * for the final set of certificates (a catalog asked about before a certificate arrived is judged
- * again).
- */
-export class CatalogIntake {
-  readonly #service: CatalogService;
-  readonly #cache: CheckCache | undefined;
-  readonly #certs = new Map<string, Promise<Read<CertificateFile>>>();
-  readonly #catalogs = new Map<Vinyl, CatalogEntry>();
-
-  readonly #spec: PackagingSpec | undefined;
-
-  /** With `spec`, catalogs of drivers it does not list, or whose catalog checks it waives, are left alone. */
-  constructor(options: { cache?: CheckCache; service?: CatalogService; spec?: PackagingSpec } = {}) {
-    this.#service = options.service ?? catalogService();
-    this.#cache = options.cache;
-    this.#spec = options.spec;
-  }
-
-  #wanted(p: string): boolean {
-    const parsed = parseDriverPath(p);
-    if (!parsed) return false;
-    if (!this.#spec) return true;
-    const driver = matchSpecDriver(this.#spec, parsed.dir)?.driver;
-    return driver !== undefined && !(driver.waive_checks.includes("catalog-coverage") && driver.waive_checks.includes("catalog-signature"));
-  }
-
-  /** A file streaming past: catalogs of driver folders and certificates are read now. */
-  observe(file: Vinyl): void {
-    if (file.isDirectory() || file.isNull()) return;
-    const p = packagePath(file);
-    if (CERT_PATH.test(p)) {
-      if (!this.#certs.has(p)) this.#certs.set(p, this.#readCertificate(file, p));
-    } else if (/\.cat$/i.test(p) && this.#wanted(p) && !this.#catalogs.has(file)) {
-      this.#catalogs.set(file, this.#read(file));
-    }
-  }
-
-  /** Read a catalog and ask for its facts, judged against the certificates seen so far (guest-tools, with certs/, streams first). */
-  #read(file: Vinyl): CatalogEntry {
-    const bytes = readSettled(file, (f) => readAllContents(f, CATALOG_MAX_BYTES));
-    const facts = bytes.then(async (b) => (b.ok ? this.#catalogFacts(b.value, await this.#trusted()) : { key: "", result: { ok: false as const, error: b.error } }));
-    return { bytes, facts };
-  }
-
-  /** Every certificate file of the tree, read (each one's problem reported by the caller). */
-  async certificates(files: readonly Vinyl[]): Promise<Array<{ path: string; read: Read<CertificateFile>; facts?: CertificateFacts }>> {
-    for (const f of files) if (!f.isDirectory() && !f.isNull() && CERT_PATH.test(packagePath(f))) this.observe(f);
-    const out = [];
-    for (const [path, read] of [...this.#certs].sort(([a], [b]) => compareCodePoints(a, b))) {
-      const r = await read;
-      out.push({ path, read: r, ...(r.ok && { facts: await this.#certificateFacts(r.value) }) });
-    }
-    return out;
-  }
-
-  /** A catalog's facts, judged against all certificates of the tree. */
-  async facts(file: Vinyl): Promise<CatalogFactsResult> {
-    if (!this.#catalogs.has(file)) this.#catalogs.set(file, this.#read(file));
-    this.#service.flush();
-    const entry = this.#catalogs.get(file)!;
-    const trusted = await this.#trusted();
-    const early = await entry.facts;
-    if (early.key === "" || early.key.endsWith(`:${trustedKeyOf(trusted)}`)) return early.result;
-    const bytes = await entry.bytes;
-    if (!bytes.ok) return { ok: false, error: bytes.error };
-    const later = this.#catalogFacts(bytes.value, trusted);
-    this.#service.flush();
-    return (await later).result;
-  }
-
-  async #trusted(): Promise<CertificateFile[]> {
-    const out: CertificateFile[] = [];
-    for (const read of this.#certs.values()) {
-      const r = await read;
-      if (r.ok) out.push(r.value);
-    }
-    return out;
-  }
-
-  async #catalogFacts(bytes: Uint8Array, trusted: CertificateFile[]): Promise<{ key: string; result: CatalogFactsResult }> {
-    const key = `catalog:${sha256(bytes)}:${trustedKeyOf(trusted)}`;
-    const known = this.#cache?.recallCheck(key) as CatalogFactsResult | undefined;
-    if (known) return { key, result: known };
-    const result = await this.#service.catalog(bytes, trusted);
-    this.#cache?.rememberCheck(key, result);
-    return { key, result };
-  }
-
-  async #certificateFacts(file: CertificateFile): Promise<CertificateFacts> {
-    const key = `certificate:${sha256(Buffer.from(file.path))}:${sha256(file.bytes)}`;
-    const known = this.#cache?.recallCheck(key) as CertificateFacts | undefined;
-    if (known) return known;
-    const pending = this.#service.certificate(file);
-    this.#service.flush();
-    const result = await pending;
-    this.#cache?.rememberCheck(key, result);
-    return result;
-  }
-
-  #readCertificate(file: Vinyl, p: string): Promise<Read<CertificateFile>> {
-    return readSettled(file, (f) => readDocumentFile("certificate", f, p)).then((r) => (r.ok ? { ok: true, value: { path: p, bytes: r.value } } : r));
-  }
-}
-
-/** A key for a set of trusted certificates (their paths and bytes). */
-function trustedKeyOf(files: readonly CertificateFile[]): string {
-  const h = createHash("sha256");
-  for (const f of [...files].sort((a, b) => compareCodePoints(a.path, b.path))) h.update(`${f.path}\0${f.bytes.byteLength}\0`).update(f.bytes);
-  return h.digest("hex");
-}
-
-/** Read a file's bytes; a failure is a value (these promises are awaited later, maybe never). */
-async function readSettled<T>(file: Vinyl, read: (f: Vinyl) => Promise<T>): Promise<Read<T>> {
-  try {
-    await materialize(file);
-    return { ok: true, value: await read(file) };
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
-  }
-}
-
 export async function checkCatalogs(
   spec: PackagingSpec,
   files: readonly Vinyl[],
@@ -216,35 +76,53 @@ export async function checkCatalogs(
   options: CatalogCheckOptions,
 ): Promise<CatalogSummary> {
   const intake = options.intake ?? new CatalogIntake(options.cache ? { cache: options.cache } : {});
-  return checkAll(spec, files, infTexts, report, options, intake);
-}
-
-async function checkAll(
-  spec: PackagingSpec,
-  files: readonly Vinyl[],
-  infTexts: ReadonlyMap<string, string>,
-  report: ProblemReport,
-  options: CatalogCheckOptions,
-  intake: CatalogIntake,
-): Promise<CatalogSummary> {
   // The package paths as they are now: validateSpec renames driver folders to the spec's spelling
   // once its checks pass, maybe while these still run (deferred until the commit, see index.ts).
   const paths = new Map(files.map((f) => [f, packagePath(f)]));
-  const pathOf = (f: Vinyl) => paths.get(f) ?? packagePath(f);
-  const policy = options.signingPolicy;
-  const now = options.now ?? new Date();
-  const summary: CatalogSummary = { catalogs: 0, signers: [], embeddedSigned: [], embeddedUnsigned: [] };
-  // Under "none" nothing here fails the build.
-  const strict = policy !== "none";
-  const add = (p: Problem) => (strict ? report.error(p) : report.warn(p));
+  const rules: RuleReport<ValidateSpecRule> = report;
+  const strict = options.signingPolicy !== "none"; // under "none" nothing here fails the build
+  const digests = new Map<string, FileDigest | null>();
+  const run: Run = {
+    pathOf: (f) => paths.get(f) ?? packagePath(f),
+    policy: options.signingPolicy,
+    now: options.now ?? new Date(),
+    summary: { catalogs: 0, signers: [], embeddedSigned: [], embeddedUnsigned: [] },
+    rules,
+    add: (p) => (strict ? rules.error(p) : rules.warn(p)),
+    digestOf: (file, group, algs) => fileDigest(file, run.pathOf(file), digests, group, rules, algs, options.cache),
+    intake,
+    signatureChecked: new Set(),
+  };
 
   // Each file in certs/ must be X.509, whatever the policy.
   for (const cert of await intake.certificates(files)) {
     const why = !cert.read.ok ? cert.read.error : cert.facts && !cert.facts.ok ? cert.facts.error : undefined;
     if (why === undefined) continue;
-    report.error({ rule: "certificate-invalid", group: "guest-tools", path: cert.path, message: `${cert.path} is not an X.509 certificate (DER or PEM): ${why}`, hint: "export the signing certificate as a .cer file (DER or Base-64)" });
+    rules.error({ rule: "certificate-invalid", group: "guest-tools", path: cert.path, message: `${cert.path} is not an X.509 certificate (DER or PEM): ${why}`, hint: "export the signing certificate as a .cer file (DER or Base-64)" });
   }
+  const dirs = driverDirs(spec, files, infTexts, run.pathOf);
+  for (const key of [...dirs.keys()].sort(compareCodePoints)) await checkDriver(dirs.get(key)!, infTexts, run);
+  run.summary.signers.sort(compareCodePoints);
+  return run.summary;
+}
 
+/** One run of the checks: what every step reads and reports into. */
+interface Run {
+  pathOf(file: Vinyl): string;
+  policy: SigningPolicy;
+  now: Date;
+  summary: CatalogSummary;
+  rules: RuleReport<ValidateSpecRule>;
+  /** An error, or under signing policy "none" a warning. */
+  add(p: ValidateSpecProblem): void;
+  digestOf(file: Vinyl, group: string, algs: readonly DigestAlgorithm[]): Promise<FileDigest | null>;
+  intake: CatalogIntake;
+  /** Catalogs whose signature was judged (one catalog may serve several INFs). */
+  signatureChecked: Set<string>;
+}
+
+/** The files of each spec driver's folder per arch, by lowercased base name, and its INFs. */
+function driverDirs(spec: PackagingSpec, files: readonly Vinyl[], infTexts: ReadonlyMap<string, string>, pathOf: (f: Vinyl) => string): Map<string, DriverDir> {
   const dirs = new Map<string, DriverDir>();
   for (const file of files) {
     if (file.isDirectory() || file.isNull()) continue;
@@ -260,82 +138,85 @@ async function checkAll(
     if (!d.byName.has(name)) d.byName.set(name, file);
     if (name.endsWith(".inf") && infTexts.has(p)) d.infs.push(file);
   }
+  return dirs;
+}
 
-  const digests = new Map<string, FileDigest | null>();
-  const digestOf = (file: Vinyl, filePath: string, group: string, algs: readonly DigestAlgorithm[]) => fileDigest(file, filePath, digests, group, report, algs, options.cache);
-  const signatureChecked = new Set<string>();
-
-  for (const key of [...dirs.keys()].sort(compareCodePoints)) {
-    const d = dirs.get(key)!;
-    const catalogs = new Map<string, CatalogFacts | null>(); // package path → facts (null: not a catalog)
-    const waived = new Set(d.driver.waive_checks);
-    const group = `${d.driver.name} (${d.arch})`;
-    const bootStart = new Set<string>();
-    for (const inf of d.infs.sort((a, b) => compareCodePoints(pathOf(a), pathOf(b)))) {
-      const infPath = pathOf(inf);
-      const text = infTexts.get(infPath)!;
-      for (const b of infBootStartBinaries(text)) bootStart.add(asciiLower(b));
-      if (waived.has("catalog-coverage") && waived.has("catalog-signature")) continue;
-      const catName = infCatalogFile(text, d.arch);
-      if (!catName) {
-        if (!waived.has("catalog-coverage")) {
-          add({ rule: "inf-no-catalog", group, path: infPath, message: `${infPath} names no catalog (no CatalogFile= in [Version]), so Windows installs it as unsigned`, hint: "add CatalogFile=<name>.cat to [Version] and generate the catalog with Inf2Cat" });
-        }
-        continue;
+/** One driver folder: each INF's catalog (signature, coverage), then the .sys files' embedded signatures. */
+async function checkDriver(d: DriverDir, infTexts: ReadonlyMap<string, string>, run: Run): Promise<void> {
+  const catalogs = new Map<string, CatalogFacts | null>(); // package path → facts (null: not a catalog)
+  const waived = new Set(d.driver.waive_checks);
+  const group = `${d.driver.name} (${d.arch})`;
+  const bootStart = new Set<string>();
+  for (const inf of d.infs.sort((a, b) => compareCodePoints(run.pathOf(a), run.pathOf(b)))) {
+    const infPath = run.pathOf(inf);
+    const text = infTexts.get(infPath)!;
+    for (const b of infBootStartBinaries(text)) bootStart.add(asciiLower(b));
+    if (waived.has("catalog-coverage") && waived.has("catalog-signature")) continue;
+    const catName = infCatalogFile(text, d.arch);
+    if (!catName) {
+      if (!waived.has("catalog-coverage")) {
+        run.add({ rule: "inf-no-catalog", group, path: infPath, message: `${infPath} names no catalog (no CatalogFile= in [Version]), so Windows installs it as unsigned`, hint: "add CatalogFile=<name>.cat to [Version] and generate the catalog with Inf2Cat" });
       }
-      const catFile = d.byName.get(asciiLower(catName));
-      if (!catFile) continue; // the reference check reports a missing catalog
-      const catPath = pathOf(catFile);
-      let cat = catalogs.get(catPath);
-      if (cat === undefined) {
-        const result = await intake.facts(catFile);
-        cat = result.ok ? result.facts : null;
-        if (result.ok) summary.catalogs++;
-        else add({ rule: "catalog-invalid", group, path: catPath, message: `${catPath} (the catalog of ${infPath}) is not a Windows catalog: ${result.error}`, hint: "generate it with Inf2Cat and sign it (signtool sign /fd sha1); a placeholder file is not a catalog" });
-        catalogs.set(catPath, cat);
-      }
-      if (!cat) continue;
-
-      if (!waived.has("catalog-signature") && !signatureChecked.has(catPath)) {
-        signatureChecked.add(catPath);
-        checkSignature(cat, catPath, group, policy, now, add, report, summary);
-      }
-      if (waived.has("catalog-coverage")) continue;
-      const algs = [...new Set(cat.members.map((m) => m.digestAlgorithm).filter((a): a is DigestAlgorithm => a === "sha1" || a === "sha256"))];
-      const infName = infPath.slice(infPath.lastIndexOf("/") + 1);
-      for (const name of catalogCoveredNames(infName, text)) {
-        const file = d.byName.get(asciiLower(name));
-        if (!file) continue; // missing files are the reference check's
-        const filePath = pathOf(file);
-        const digest = await digestOf(file, filePath, group, algs);
-        if (!digest) continue;
-        const verdict = coverage(cat, name, digest);
-        const how = digest.pe ? "Authenticode image hash" : "file hash";
-        if (verdict.status === "missing") {
-          add({ rule: "catalog-not-covering", group, path: filePath, message: `${filePath} is not listed in catalog ${catPath} (${memberAlgorithms(cat)}; no member has its ${how})`, hint: REGENERATE });
-        } else if (verdict.status === "mismatch") {
-          const alg = verdict.member.digestAlgorithm;
-          const mine = digest.digests.get(alg as DigestAlgorithm)?.toString("hex") ?? "?";
-          add({ rule: "catalog-hash-mismatch", group, path: filePath, message: `${filePath} does not match catalog ${catPath}: its ${displayAlgorithm(alg)} ${how} is ${mine}, the catalog lists ${verdict.member.digest.toString("hex")}`, hint: REGENERATE });
-        }
-      }
+      continue;
     }
+    const catFile = d.byName.get(asciiLower(catName));
+    if (!catFile) continue; // the reference check reports a missing catalog
+    const catPath = run.pathOf(catFile);
+    let cat = catalogs.get(catPath);
+    if (cat === undefined) {
+      const result = await run.intake.facts(catFile);
+      cat = result.ok ? result.facts : null;
+      if (result.ok) run.summary.catalogs++;
+      else run.add({ rule: "catalog-invalid", group, path: catPath, message: `${catPath} (the catalog of ${infPath}) is not a Windows catalog: ${result.error}`, hint: "generate it with Inf2Cat and sign it (signtool sign /fd sha1); a placeholder file is not a catalog" });
+      catalogs.set(catPath, cat);
+    }
+    if (!cat) continue;
+    if (!waived.has("catalog-signature") && !run.signatureChecked.has(catPath)) {
+      run.signatureChecked.add(catPath);
+      checkSignature(cat, catPath, group, run.policy, run.now, run.add, run.rules, run.summary);
+    }
+    if (!waived.has("catalog-coverage")) await checkCoverage(d, cat, catPath, infPath, text, group, run);
+  }
+  await embeddedSignatures(d, bootStart, waived, group, run);
+}
 
-    // Embedded signatures of the driver's .sys files: shown in the summary; required by 64-bit
-    // Windows 7 at boot for boot-start (storage) drivers, so their absence warns there.
-    for (const [name, file] of d.byName) {
-      if (!name.endsWith(".sys")) continue;
-      const filePath = pathOf(file);
-      const digest = await digestOf(file, filePath, group, []);
-      if (!digest || !digest.pe) continue;
-      (digest.embeddedSignature ? summary.embeddedSigned : summary.embeddedUnsigned).push(filePath);
-      if (!digest.embeddedSignature && d.arch === "amd64" && bootStart.has(name) && !waived.has("embedded-signature") && policy !== "none") {
-        report.warn({ rule: "boot-driver-unsigned", group, path: filePath, message: `${filePath} is a boot-start driver without an embedded signature: 64-bit Windows 7 checks boot drivers' own signatures, not the catalog, and will not load it`, hint: "sign the .sys itself too (signtool sign /fd sha1)" });
-      }
+/** The INF and every file it references must be covered by its catalog. */
+async function checkCoverage(d: DriverDir, cat: CatalogFacts, catPath: string, infPath: string, text: string, group: string, run: Run): Promise<void> {
+  const algs = [...new Set(cat.members.map((m) => m.digestAlgorithm).filter((a): a is DigestAlgorithm => a === "sha1" || a === "sha256"))];
+  const infName = infPath.slice(infPath.lastIndexOf("/") + 1);
+  for (const name of catalogCoveredNames(infName, text)) {
+    const file = d.byName.get(asciiLower(name));
+    if (!file) continue; // missing files are the reference check's
+    const filePath = run.pathOf(file);
+    const digest = await run.digestOf(file, group, algs);
+    if (!digest) continue;
+    const verdict = coverage(cat, name, digest);
+    const how = digest.pe ? "Authenticode image hash" : "file hash";
+    if (verdict.status === "missing") {
+      run.add({ rule: "catalog-not-covering", group, path: filePath, message: `${filePath} is not listed in catalog ${catPath} (${memberAlgorithms(cat)}; no member has its ${how})`, hint: REGENERATE });
+    } else if (verdict.status === "mismatch") {
+      const alg = verdict.member.digestAlgorithm;
+      const mine = digest.digests.get(alg as DigestAlgorithm)?.toString("hex") ?? "?";
+      run.add({ rule: "catalog-hash-mismatch", group, path: filePath, message: `${filePath} does not match catalog ${catPath}: its ${displayAlgorithm(alg)} ${how} is ${mine}, the catalog lists ${verdict.member.digest.toString("hex")}`, hint: REGENERATE });
     }
   }
-  summary.signers.sort(compareCodePoints);
-  return summary;
+}
+
+/**
+ * Embedded signatures of the driver's .sys files: shown in the summary; required by 64-bit
+ * Windows 7 at boot for boot-start (storage) drivers, so their absence warns there.
+ */
+async function embeddedSignatures(d: DriverDir, bootStart: ReadonlySet<string>, waived: ReadonlySet<string>, group: string, run: Run): Promise<void> {
+  for (const [name, file] of d.byName) {
+    if (!name.endsWith(".sys")) continue;
+    const filePath = run.pathOf(file);
+    const digest = await run.digestOf(file, group, []);
+    if (!digest || !digest.pe) continue;
+    (digest.embeddedSignature ? run.summary.embeddedSigned : run.summary.embeddedUnsigned).push(filePath);
+    if (!digest.embeddedSignature && d.arch === "amd64" && bootStart.has(name) && !waived.has("embedded-signature") && run.policy !== "none") {
+      run.rules.warn({ rule: "boot-driver-unsigned", group, path: filePath, message: `${filePath} is a boot-start driver without an embedded signature: 64-bit Windows 7 checks boot drivers' own signatures, not the catalog, and will not load it`, hint: "sign the .sys itself too (signtool sign /fd sha1)" });
+    }
+  }
 }
 
 /**
@@ -348,7 +229,7 @@ async function fileDigest(
   filePath: string,
   digests: Map<string, FileDigest | null>,
   group: string,
-  report: ProblemReport,
+  report: RuleReport<ValidateSpecRule>,
   algs: readonly DigestAlgorithm[],
   cache: CheckCache | undefined,
 ): Promise<FileDigest | null> {
@@ -397,8 +278,8 @@ function checkSignature(
   group: string,
   policy: SigningPolicy,
   now: Date,
-  add: (p: Problem) => void,
-  report: ProblemReport,
+  add: (p: ValidateSpecProblem) => void,
+  report: RuleReport<ValidateSpecRule>,
   summary: CatalogSummary,
 ): void {
   if (!cat.signature.valid) {

@@ -1,8 +1,7 @@
 /**
  * Every rule validateSpec reports, with what it checks: the one place a rule id is added. The
  * media path rules (`joliet-name`, `path-too-long`, ...) belong to the ISO9660 format and are
- * registered with it (iso9660/names.ts `MediaPathRule`). The catalog rules of catalogs.ts are not
- * listed yet.
+ * registered with it (iso9660/names.ts `MediaPathRule`).
  */
 import type { MediaPathRule } from "../iso9660/names.js";
 import type { Problem } from "../shared/report.js";
@@ -27,6 +26,19 @@ export const VALIDATE_SPEC_RULES = {
   "devices-cmd-hwid-unmatched": "config/devices.cmd declares a hardware ID no pattern of the spec matches",
   "devices-cmd-contract-drift": "the config/devices.cmd in the inputs differs from the one the contract generates",
   "transitional-virtio-id": "a transitional virtio ID where the spec asks for modern devices only",
+  // Catalogs and signatures (catalogs.ts).
+  "inf-no-catalog": "an INF names no catalog (no CatalogFile= in [Version])",
+  "catalog-invalid": "the catalog an INF names is not a DER PKCS#7 signed certificate trust list",
+  "catalog-not-covering": "a file the INF installs has no member in its catalog",
+  "catalog-hash-mismatch": "a catalog member of the file's name lists another hash than the file's",
+  "catalog-unhashed": "a file the catalog must cover could not be read for its hash",
+  "catalog-signature": "a catalog's signature does not verify",
+  "catalog-untrusted-signer": "under test signing, a catalog's signer does not chain to a certificate in certs/",
+  "catalog-test-signed": "under production signing, a catalog is signed by a self-signed certificate",
+  "catalog-sha256-only": "a catalog has only a SHA-256 signature (stock Windows 7 cannot verify it)",
+  "catalog-signer-expired": "a catalog's signer certificate expired before the build",
+  "certificate-invalid": "a file in certs/ is not an X.509 certificate",
+  "boot-driver-unsigned": "an amd64 boot-start driver's .sys carries no embedded signature",
   // The media as a whole (index.ts).
   "generated-file-taken": "an input has the name of a file the build generates",
   "case-collision": "two media paths differ only in case",
