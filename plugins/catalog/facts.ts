@@ -78,13 +78,21 @@ function parseCertificateFile(file: CertificateFile): pkijs.Certificate[] {
   return /\.p7b$/i.test(file.path) ? parseCertificateBundle(file.bytes) : [parseCertificate(file.bytes)];
 }
 
+/** Parsed once per file's bytes: every catalog of a build is judged against the same certs/. */
+const parsedTrusted = new WeakMap<Uint8Array, pkijs.Certificate[]>();
+
 /** The certificates of the files that parse (those that do not are reported by certificateFacts). */
 function trustedCertificates(files: readonly CertificateFile[]): pkijs.Certificate[] {
   return files.flatMap((f) => {
-    try {
-      return parseCertificateFile(f);
-    } catch {
-      return [];
+    let certs = parsedTrusted.get(f.bytes);
+    if (!certs) {
+      try {
+        certs = parseCertificateFile(f);
+      } catch {
+        certs = [];
+      }
+      parsedTrusted.set(f.bytes, certs);
     }
+    return certs;
   });
 }

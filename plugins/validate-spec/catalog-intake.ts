@@ -126,7 +126,7 @@ export class CatalogIntake {
   }
 
   async #certificateFacts(file: CertificateFile): Promise<CertificateFacts> {
-    const key = `certificate:${sha256(Buffer.from(file.path))}:${sha256(file.bytes)}`;
+    const key = `certificate:${file.path}:${sha256(file.bytes)}`;
     const known = this.#cache?.recallCheck(key) as CertificateFacts | undefined;
     if (known) return known;
     const pending = this.#service.certificate(file);
