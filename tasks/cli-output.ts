@@ -3,6 +3,7 @@
  * at all under --silent, not even the error), and a stdout closed by the reader (`| head`) ends the
  * output quietly instead of with an EPIPE stack.
  */
+import type { Domain } from "node:domain";
 import type { EventEmitter } from "node:events";
 import type { TaskFunction } from "gulp";
 import log from "gulplog";
@@ -27,9 +28,16 @@ export function formatTaskError(err: unknown): string {
 /**
  * Wrap a task so that its failure is printed on stderr exactly once: by gulp-cli when it prints
  * errors, otherwise (--silent) by us. The failure still propagates, so the exit status is non-zero.
+ *
+ * The task runs outside the `domain` gulp (async-done) enters around every task: inside one, every
+ * promise of the build is tagged with the domain and tracked until it is collected, which cost
+ * about 0.6 s of CPU on the medium payload. async-done still gets the task's result (resolved or
+ * rejected) from the returned promise; the domain would only catch an exception thrown outside
+ * any promise or stream, which our tasks do not leave uncaught.
  */
 export function reportingErrors(task: () => Promise<unknown>): TaskFunction {
   return async () => {
+    leaveDomains();
     try {
       await task();
     } catch (err) {
@@ -37,6 +45,12 @@ export function reportingErrors(task: () => Promise<unknown>): TaskFunction {
       throw err;
     }
   };
+}
+
+/** Leave every entered domain (none entered: nothing to do). */
+function leaveDomains(): void {
+  const running = process as NodeJS.Process & { domain?: Domain | null };
+  while (running.domain) running.domain.exit();
 }
 
 let stdoutGuarded = false;
