@@ -3,36 +3,26 @@
  * signatures"): per driver and arch, each INF's catalog must be a signed Windows catalog whose
  * members cover the INF and every file it references; its signature must satisfy the signing
  * policy. Each catalog is read as it streams past (CatalogIntake) and parsed once, when the
- * checks run (catalog/service.ts), and each covered file hashed once, for the algorithms its
- * catalogs use; with a CheckCache (gulp watch's BuildCache) none of it is redone for unchanged files. The formats live in plugins/catalog; this file reads
- * the files and words the report.
+ * checks run (catalog/service.ts), and each covered file hashed once (catalog-digests.ts); with
+ * a CheckCache (gulp watch's BuildCache) none of it is redone for unchanged files. The formats
+ * live in plugins/catalog; this file walks the driver folders and words the coverage report, the
+ * signature verdicts are in catalog-signature.ts.
  */
-import { createHash } from "node:crypto";
 import type Vinyl from "vinyl";
-import {
-  catalogCoveredNames,
-  coverage,
-  displayAlgorithm,
-  FileDigester,
-  infBootStartBinaries,
-  infCatalogFile,
-  memberAlgorithms,
-  type FileDigest,
-} from "../catalog/coverage.js";
-import type { CatalogFacts, CatalogFactsResult, CertificateFacts, CertificateFile } from "../catalog/facts.js";
+import { catalogCoveredNames, coverage, displayAlgorithm, infBootStartBinaries, infCatalogFile, memberAlgorithms, type FileDigest } from "../catalog/coverage.js";
+import type { CatalogFacts } from "../catalog/facts.js";
 import type { DigestAlgorithm } from "../catalog/pe.js";
-import { catalogService, type CatalogService } from "../catalog/service.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import { readDocumentFile } from "../shared/document-files.js";
-import { contentSize, FileContents, materialize, openContents, readAllContents } from "../shared/contents.js";
+import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
 import type { ProblemReport, RuleReport } from "../shared/report.js";
-import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
+import { fileDigest } from "./catalog-digests.js";
 import { CatalogIntake, type CheckCache } from "./catalog-intake.js";
+import { checkSignature } from "./catalog-signature.js";
+import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
+import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
 
 export { CatalogIntake, type CheckCache } from "./catalog-intake.js";
-import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
-import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 
 /** Rules a driver can waive with the spec's `waive_checks`. */
 export const WAIVABLE_CHECKS = ["catalog-coverage", "catalog-signature", "embedded-signature"] as const;
@@ -216,90 +206,6 @@ async function embeddedSignatures(d: DriverDir, bootStart: ReadonlySet<string>, 
     if (!digest.embeddedSignature && d.arch === "amd64" && bootStart.has(name) && !waived.has("embedded-signature") && run.policy !== "none") {
       run.rules.warn({ rule: "boot-driver-unsigned", group, path: filePath, message: `${filePath} is a boot-start driver without an embedded signature: 64-bit Windows 7 checks boot drivers' own signatures, not the catalog, and will not load it`, hint: "sign the .sys itself too (signtool sign /fd sha1)" });
     }
-  }
-}
-
-/**
- * A file's digests for `algs`, streamed (never held in memory), each file read once per set of
- * algorithms; with no algorithm only its PE headers are read (embedded signature present or not).
- * With a cache, a file unchanged since an earlier build is not read at all.
- */
-async function fileDigest(
-  file: Vinyl,
-  filePath: string,
-  digests: Map<string, FileDigest | null>,
-  group: string,
-  report: RuleReport<ValidateSpecRule>,
-  algs: readonly DigestAlgorithm[],
-  cache: CheckCache | undefined,
-): Promise<FileDigest | null> {
-  const cacheKey = cache?.keyOf(file);
-  const memoKey = cacheKey && `digest:${cacheKey}`;
-  let known = digests.get(filePath);
-  if (known === null) return null;
-  if (!known && memoKey) known = cache!.recallCheck(memoKey) as FileDigest | undefined;
-  const missing = algs.filter((a) => !known?.digests.has(a));
-  if (known && missing.length === 0) {
-    digests.set(filePath, known);
-    return known;
-  }
-  try {
-    await materialize(file);
-    const digester = new FileDigester(filePath, contentSize(file), missing);
-    const contents = file.contents;
-    if (contents instanceof FileContents) {
-      // Read through one reused buffer: no garbage per chunk (the payload is read whole here).
-      await contents.forEachChunk((chunk) => digester.update(chunk));
-    } else {
-      const stream = openContents(file);
-      for await (const chunk of stream) {
-        digester.update(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-        if (digester.done) {
-          stream.destroy();
-          break;
-        }
-      }
-    }
-    const fresh = digester.digest();
-    const merged: FileDigest = known ? { ...known, digests: new Map([...known.digests, ...fresh.digests]) } : fresh;
-    digests.set(filePath, merged);
-    if (memoKey) cache!.rememberCheck(memoKey, merged);
-    return merged;
-  } catch (err) {
-    report.warn({ rule: "catalog-unhashed", group, path: filePath, message: `${filePath} could not be hashed for the catalog check: ${(err as Error).message}` });
-    digests.set(filePath, null);
-    return null;
-  }
-}
-
-function checkSignature(
-  cat: CatalogFacts,
-  catPath: string,
-  group: string,
-  policy: SigningPolicy,
-  now: Date,
-  add: (p: ValidateSpecProblem) => void,
-  report: RuleReport<ValidateSpecRule>,
-  summary: CatalogSummary,
-): void {
-  if (!cat.signature.valid) {
-    add({ rule: "catalog-signature", group, path: catPath, message: `the signature of ${catPath} does not verify: ${cat.signature.reason}`, hint: "sign the catalog again after generating it (signtool sign /fd sha1)" });
-    return;
-  }
-  const signer = cat.signer!;
-  const who = `${signer.subject} (issued by ${signer.issuer})`;
-  if (!summary.signers.includes(who)) summary.signers.push(who);
-  if (policy === "test" && !cat.chainsToTrusted) {
-    add({ rule: "catalog-untrusted-signer", group, path: catPath, message: `${catPath} is signed by ${who}, which does not chain to a certificate in certs/, so setup.cmd does not make Windows trust it`, hint: "put the signing certificate (.cer) in the guest-tools certs/ folder, or sign the catalog with the certificate that is there" });
-  }
-  if (policy === "production" && cat.selfSigned) {
-    add({ rule: "catalog-test-signed", group, path: catPath, message: `${catPath} is signed by the self-signed certificate ${signer.subject}: test-signed drivers on production media`, hint: "use the production-signed (WHQL or release-signed) drivers, or build with --signing-policy test" });
-  }
-  if (policy !== "none" && cat.signatureDigest === "sha256") {
-    report.warn({ rule: "catalog-sha256-only", group, path: catPath, message: `${catPath} has only a SHA-256 signature: stock Windows 7 without KB3033929 cannot verify it (Code 52)`, hint: "sign with /fd sha1 (optionally append a SHA-256 signature)" });
-  }
-  if (signer.notAfter.getTime() < now.getTime()) {
-    report.warn({ rule: "catalog-signer-expired", group, path: catPath, message: `${catPath} is signed by ${signer.subject}, whose certificate expired on ${signer.notAfter.toISOString().slice(0, 10)}` });
   }
 }
 
