@@ -13,6 +13,8 @@ import { displayRawName } from "../plugins/shared/paths.js";
 // The defaults the API applies (resolveMediaSettings), written once there; light, pure modules.
 import { DEFAULT_VOLUME_ID } from "../plugins/iso9660/names.js";
 import { MANIFEST_DEFAULTS, type SigningPolicy } from "../plugins/manifest/document.js";
+import { CHECKSUMS_NAME } from "../plugins/checksums/document.js";
+import { DEFAULT_SBOM_NAME } from "../plugins/sbom/name.js";
 
 export interface FlagSpec {
   /** Flag name without the leading dashes. */
@@ -226,8 +228,8 @@ export const GUEST_TOOLS_FLAGS: FlagSpec[] = [
   { name: "signing-policy", type: "string", description: `test | production | none (default ${MANIFEST_DEFAULTS.signingPolicy}, or env ${SIGNING_POLICY_ENV})` },
   { name: "source-date-epoch", type: "string", description: "timestamp of every ISO/zip entry (default env SOURCE_DATE_EPOCH, else 0)" },
   { name: "windows-device-contract", type: "string", path: true, description: "device contract JSON that generates config/devices.cmd (default: docs/windows-device-contract.json found from the guest-tools dir upwards)" },
-  { name: "checksums", type: "boolean", description: "also write SHA256SUMS (sha256sum -c format) over the outputs, in the same atomic step" },
-  { name: "sbom", type: "boolean", description: "also write the CycloneDX SBOM aero-guest-tools.cdx.json" },
+  { name: "checksums", type: "boolean", description: `also write ${CHECKSUMS_NAME} (sha256sum -c format) over the outputs, in the same atomic step` },
+  { name: "sbom", type: "boolean", description: `also write the CycloneDX SBOM ${DEFAULT_SBOM_NAME}` },
   { name: "self-check", type: "boolean", description: "build twice (the second time in another time zone) and fail, writing nothing, if any output byte differs" },
   { name: "quiet", type: "boolean", description: "print nothing but errors" },
 ];

@@ -10,7 +10,7 @@ import { buildVirtioWinGuestToolsMedia } from "../plugins/virtio-win/media.js";
 import { isVirtioWinProfile, VIRTIO_WIN_PROFILES, type VirtioWinProfile } from "../plugins/virtio-win/layout.js";
 import { userError } from "../plugins/shared/errors.js";
 import type { Epoch } from "../plugins/shared/epoch.js";
-import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseFlags, parseGuestToolsFlags, type FlagSpec, type GuestToolsFlags } from "./flags.js";
+import { FlagError, GUEST_TOOLS_FLAGS, flagDocs, parseFlags, parseGuestToolsFlags, SIGNING_POLICY_ENV, type FlagSpec, type GuestToolsFlags } from "./flags.js";
 import { reportingErrors } from "./cli-output.js";
 import { cliProgressSink } from "./progress.js";
 
@@ -19,7 +19,7 @@ export const TASK_NAME = "guest-tools:virtio-win";
 /** Descriptions that differ from the guest-tools task's, because the defaults differ. */
 const OWN_DESCRIPTIONS: Record<string, string> = {
   spec: "packaging spec JSON (default: the profile's, specs/win7-virtio-full.json or specs/win7-virtio-win.json)",
-  "signing-policy": "test | production | none (default none, or env AERO_GUEST_TOOLS_SIGNING_POLICY); certs/*.cer|crt|p7b are left out unless test",
+  "signing-policy": `test | production | none (default none, or env ${SIGNING_POLICY_ENV}); certs/*.cer|crt|p7b are left out unless test`,
   "windows-device-contract": "device contract JSON that generates config/devices.cmd (default specs/windows-device-contract-virtio-win.json)",
 };
 
@@ -63,8 +63,7 @@ export function parseVirtioWinFlags(argv: string[], env: NodeJS.ProcessEnv = pro
     if (name === "virtio-win-iso" || name === "profile") continue;
     shared.push(value === true ? `--${name}` : `--${name}=${value}`);
   }
-  const policyEnv = env.AERO_GUEST_TOOLS_SIGNING_POLICY;
-  const flags = parseGuestToolsFlags(shared, { ...env, AERO_GUEST_TOOLS_SIGNING_POLICY: policyEnv ?? "none" });
+  const flags = parseGuestToolsFlags(shared, { ...env, [SIGNING_POLICY_ENV]: env[SIGNING_POLICY_ENV] ?? "none" });
   return {
     virtioWinIso: iso,
     profile,

@@ -12,10 +12,9 @@ import { DEFAULT_VOLUME_ID } from "../plugins/iso9660/names.js";
 import { DEFAULT_MANIFEST_NAME, MANIFEST_DEFAULTS } from "../plugins/manifest/index.js";
 import { REPO } from "./support/fixtures.js";
 
-/** The string literals of each source file of the build (not tests, benches or fuzz targets). */
-function sources(): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  const files = [
+/** The source files of the build (not tests, benches or fuzz targets), relative to the repo. */
+function sourceFiles(): string[] {
+  return [
     "gulpfile.ts",
     ...["plugins", "tasks"].flatMap((dir) =>
       readdirSync(path.join(REPO, dir), { withFileTypes: true, recursive: true })
@@ -23,7 +22,12 @@ function sources(): Map<string, Set<string>> {
         .map((e) => path.relative(REPO, path.join(e.parentPath, e.name))),
     ),
   ];
-  for (const f of files) {
+}
+
+/** The string literals of each source file of the build (not tests, benches or fuzz targets). */
+function sources(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const f of sourceFiles()) {
     const literals = new Set<string>();
     const visit = (node: ts.Node): void => {
       if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) literals.add(node.text);
@@ -31,6 +35,22 @@ function sources(): Map<string, Set<string>> {
     };
     visit(ts.createSourceFile(f, readFileSync(path.join(REPO, f), "utf8"), ts.ScriptTarget.Latest, true));
     out.set(f, literals);
+  }
+  return out;
+}
+
+/** Every string literal, template piece and identifier of each source file: its code's words, comments left out. */
+function codeWords(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const f of sourceFiles()) {
+    const words: string[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateLiteralToken(node)) words.push(node.text);
+      else if (ts.isIdentifier(node)) words.push(node.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(ts.createSourceFile(f, readFileSync(path.join(REPO, f), "utf8"), ts.ScriptTarget.Latest, true));
+    out.set(f, words);
   }
   return out;
 }
@@ -57,4 +77,18 @@ describe("defaults written once", () => {
     for (const literal of ["0.0.0", "local", "AERO_GUEST_TOOLS"]) assert.ok(!flags.has(literal), `tasks/flags.ts writes "${literal}"`);
     assert.equal(DEFAULT_MANIFEST_NAME, "manifest.json");
   });
+
+  // Inside a longer text too (a flag's description, an env lookup): the constant, not a copy.
+  const homes: Array<[string, string]> = [
+    ["AERO_GUEST_TOOLS_SIGNING_POLICY", path.join("tasks", "flags.ts")],
+    ["aero-guest-tools.cdx.json", path.join("plugins", "sbom", "name.ts")],
+    ["SHA256SUMS", path.join("plugins", "checksums", "document.ts")],
+  ];
+  const words = codeWords();
+  for (const [text, home] of homes) {
+    it(`"${text}" is written in the code of ${home} only, even inside a longer text`, () => {
+      const where = [...words].filter(([, ws]) => ws.some((w) => w.includes(text))).map(([f]) => f);
+      assert.deepEqual(where, [home], `${text} in ${where.join(", ")}: use the constant of ${home}`);
+    });
+  }
 });

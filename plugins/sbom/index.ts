@@ -17,11 +17,12 @@ import { isDriverInf, packagePath } from "../shared/paths.js";
 import { generatedStat } from "../shared/stat.js";
 import { decodeInfText } from "../inf/inf.js";
 import { buildSbomJson } from "./document.js";
+import { DEFAULT_SBOM_NAME } from "./name.js";
 
-export const DEFAULT_SBOM_NAME = "aero-guest-tools.cdx.json";
+export { DEFAULT_SBOM_NAME };
 
 export interface SbomWriterOptions {
-  /** Default "aero-guest-tools.cdx.json". */
+  /** Default DEFAULT_SBOM_NAME (aero-guest-tools.cdx.json). */
   fileName?: string;
 }
 
