@@ -10,7 +10,8 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { WrittenOutput } from "../atomic-dest/index.js";
 import { userError } from "../shared/errors.js";
-import type { GuestToolsPipeline, GuestToolsPipelineOptions, MediaSettings } from "./index.js";
+import type { GuestToolsPipeline, GuestToolsPipelineOptions } from "./pipeline.js";
+import type { MediaSettings } from "./settings.js";
 
 const PLUGIN = "selfCheck";
 /** UTC+14: as far from UTC (and from most build machines) as a zone gets. */
