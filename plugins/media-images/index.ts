@@ -76,7 +76,6 @@ export interface MediaWriter {
 
 export function mediaImages(options: MediaImagesOptions = {}): Transform {
   const manifestName = options.manifest?.fileName ?? MEDIA_NAMES.manifest;
-  const passThrough = new Set(options.passThrough ?? [manifestName]);
   const files: Vinyl[] = [];
   const images: Vinyl[] = [];
   let shared: MediaFeed | undefined;
@@ -93,69 +92,20 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
     },
     flush(cb) {
       (async () => {
-        // Streams that cannot be re-opened are read once into memory, before anyone reads them.
-        await Promise.all(files.map((f) => materialize(f)));
-        const media = sortByPackagePath([...files]);
-        // One read per file: the hash, the ISO and the zip get the same bytes (see feed.ts).
-        const cache = options.cache;
-        const feed = (shared = new MediaFeed(media, (file) => {
-          const key = cache?.keyOf(file);
-          return key === undefined || cache!.hasHash?.(key) !== true;
-        }));
-        let manifestFile: Promise<Vinyl> | undefined;
-        if (options.manifest) {
-          // The manifest records the images' epoch unless told otherwise.
-          const started = startManifest(media, {
-            sourceDateEpoch: options.sourceDateEpoch, // undefined: toEpoch's default, as everywhere
-            ...options.manifest,
-            ...(cache && { cache }),
-            hashOf: (file) => feed.hashOf(file),
-          });
-          manifestFile = started.file;
-          media.push(deferredManifest(media[0], manifestName, started.size, started.file, () => feed.park()));
-          sortByPackagePath(media);
-        }
-        const progress = options.progress;
-        progress?.phase("writing ISO + zip", media.reduce((sum, f) => sum + contentSize(f), 0));
-        const iso = isoWriter({
-          ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
-          ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
-          fileName: options.isoName ?? MEDIA_NAMES.iso,
-          passThrough: [], // passed on once, below
-          ...(options.cache && { cache: options.cache }),
-          reader: feed.reader(CONSUMERS.iso),
-        });
-        const zip = deterministicZip({
-          ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
-          ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
-          fileName: options.zipName ?? MEDIA_NAMES.zip,
-          passThrough: [],
-          ...(progress && { onBytes: (n: number) => progress.advance(n) }),
-          ...(options.cache && { cache: options.cache }),
-          reader: feed.reader(CONSUMERS.zip),
-        });
-        feed.prefetch();
-        const [isoOut, zipOut] = await Promise.all([runWriter(iso, media), runWriter(zip, media)]);
-        images.push(...isoOut, ...zipOut);
+        const { media, feed, manifestFile } = await prepareMedia(files, options, manifestName);
+        shared = feed;
+        images.push(...(await writeImages(media, feed, options)));
         if (this.destroyed) {
           stopImages(images);
           return;
         }
         for (const file of images) this.push(file);
-        // Further outputs after the images: they may wait for the manifest, which is hashed while
-        // the images (consumed downstream) are read.
-        const manifestOut = manifestFile ?? Promise.resolve(media.find((f) => packagePath(f) === manifestName));
-        for (const w of options.writers ?? []) {
-          const manifest = manifestOut.then((m) => {
-            if (!m) throw userError(PLUGIN, `${w.names.join(", ")} needs ${manifestName}: pass manifest options or put manifest() upstream`);
-            return m;
-          });
-          for (const file of await w.write({ media, manifest })) this.push(file);
-        }
+        await writeFurther(media, manifestFile, options, manifestName, (file) => this.push(file));
         if (manifestFile) {
           // Emitted once hashing is done; a hashing error fails the build here and in the images.
           this.push(await manifestFile);
         } else {
+          const passThrough = new Set(options.passThrough ?? [manifestName]);
           for (const file of media) if (passThrough.has(packagePath(file))) this.push(file);
         }
       })().then(() => cb(), (err: unknown) => cb(asPluginError(PLUGIN, err)));
@@ -171,6 +121,86 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
       cb(err);
     },
   });
+}
+
+interface PreparedMedia {
+  /** Every packaged file sorted by package path, manifest.json's stand-in included when made here. */
+  media: Vinyl[];
+  /** One read per file: the hash, the ISO and the zip get the same bytes (see feed.ts). */
+  feed: MediaFeed;
+  /** manifest.json when made here, once every file is hashed. */
+  manifestFile: Promise<Vinyl> | undefined;
+}
+
+async function prepareMedia(files: Vinyl[], options: MediaImagesOptions, manifestName: string): Promise<PreparedMedia> {
+  // Streams that cannot be re-opened are read once into memory, before anyone reads them.
+  await Promise.all(files.map((f) => materialize(f)));
+  const media = sortByPackagePath([...files]);
+  const cache = options.cache;
+  // The prefetcher reads only the files whose hash the cache does not know.
+  const feed = new MediaFeed(media, (file) => {
+    const key = cache?.keyOf(file);
+    return key === undefined || cache!.hasHash?.(key) !== true;
+  });
+  if (!options.manifest) return { media, feed, manifestFile: undefined };
+  // The manifest records the images' epoch unless told otherwise.
+  const started = startManifest(media, {
+    sourceDateEpoch: options.sourceDateEpoch, // undefined: toEpoch's default, as everywhere
+    ...options.manifest,
+    ...(cache && { cache }),
+    hashOf: (file) => feed.hashOf(file),
+  });
+  media.push(deferredManifest(media[0], manifestName, started.size, started.file, () => feed.park()));
+  sortByPackagePath(media);
+  return { media, feed, manifestFile: started.file };
+}
+
+/** The ISO and the zip of the same sorted files, written at once through the one feed. */
+async function writeImages(media: Vinyl[], feed: MediaFeed, options: MediaImagesOptions): Promise<Vinyl[]> {
+  const progress = options.progress;
+  progress?.phase("writing ISO + zip", media.reduce((sum, f) => sum + contentSize(f), 0));
+  const iso = isoWriter({
+    ...(options.volumeId !== undefined && { volumeId: options.volumeId }),
+    ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
+    fileName: options.isoName ?? MEDIA_NAMES.iso,
+    passThrough: [], // passed on once, by mediaImages
+    ...(options.cache && { cache: options.cache }),
+    reader: feed.reader(CONSUMERS.iso),
+  });
+  const zip = deterministicZip({
+    ...(options.sourceDateEpoch !== undefined && { sourceDateEpoch: options.sourceDateEpoch }),
+    ...(options.compressionLevel !== undefined && { compressionLevel: options.compressionLevel }),
+    fileName: options.zipName ?? MEDIA_NAMES.zip,
+    passThrough: [],
+    ...(progress && { onBytes: (n: number) => progress.advance(n) }),
+    ...(options.cache && { cache: options.cache }),
+    reader: feed.reader(CONSUMERS.zip),
+  });
+  feed.prefetch();
+  const [isoOut, zipOut] = await Promise.all([runWriter(iso, media), runWriter(zip, media)]);
+  return [...isoOut, ...zipOut];
+}
+
+/**
+ * The further writers, one after the other once the images are passed on, each output pushed as
+ * its writer ends: they may wait for the manifest, which is hashed while the images (consumed
+ * downstream) are read.
+ */
+async function writeFurther(
+  media: Vinyl[],
+  manifestFile: Promise<Vinyl> | undefined,
+  options: MediaImagesOptions,
+  manifestName: string,
+  push: (file: Vinyl) => void,
+): Promise<void> {
+  const manifestOut = manifestFile ?? Promise.resolve(media.find((f) => packagePath(f) === manifestName));
+  for (const w of options.writers ?? []) {
+    const manifest = manifestOut.then((m) => {
+      if (!m) throw userError(PLUGIN, `${w.names.join(", ")} needs ${manifestName}: pass manifest options or put manifest() upstream`);
+      return m;
+    });
+    for (const file of await w.write({ media, manifest })) push(file);
+  }
 }
 
 /**
