@@ -2,69 +2,26 @@
  * The state of one atomicDest (the contract is in index.ts): its pending writes, the out dir made
  * and locked once (prepare), the undo record the signal handlers use (signals.ts), the derived
  * outputs, the commit (every rename in one synchronous step) and the cleanup. index.ts is only
- * the stream around it.
+ * the stream around it; one output's temp file is write-output.ts, the folders made dirs.ts.
  */
-import { createWriteStream, lstatSync, renameSync } from "node:fs";
-import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { lstatSync, renameSync } from "node:fs";
+import { rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import type Vinyl from "vinyl";
 import log from "../shared/log.js";
 import { asPluginError, userError } from "../shared/errors.js";
-import { outputRecipe, type OutputRecipe } from "../shared/output-update.js";
+import { outputRecipe } from "../shared/output-update.js";
 import { packagePath } from "../shared/paths.js";
 import { lockOutDir, LockTimeoutError } from "./lock.js";
 import { sweepStaleTemps, tempName } from "./names.js";
 import { track, undoSync, untrack, type Undo } from "./signals.js";
-import { digestBuffer, digestFile, hashingPassThrough, type DerivedOutput, type WrittenOutput } from "./derived.js";
-import { copyPrevious, writeUpdate } from "./update.js";
+import { digestBuffer, type DerivedOutput, type WrittenOutput } from "./derived.js";
+import { makeDirs } from "./dirs.js";
+import { LOCK_TIMEOUT_MS, PLUGIN, type AtomicDestOptions } from "./options.js";
+import { writeTemp, type FirstError, type PendingWrite } from "./write-output.js";
 
-export const PLUGIN = "atomicDest";
-
-export interface AtomicDestOptions {
-  /** Base for a relative outDir. Default: process.cwd(). */
-  cwd?: string;
-  /** Called after the files are renamed into place, with their final paths. */
-  onWritten?: (paths: string[]) => void;
-  /** How long to wait for another build's lock on the out dir before failing. Default 10 minutes. */
-  lockTimeoutMs?: number;
-  /** Told once when the out dir's lock is taken and this build waits. Default: a log line (gulplog). */
-  onLockWait?: (message: string) => void;
-  /**
-   * Files made from the other outputs once they are complete (e.g. `sha256Sums()` from
-   * plugins/checksums), renamed into place together with them. Default: none.
-   */
-  derived?: DerivedOutput[];
-  /**
-   * Last look before the renames, with every output's digest (derived ones included): throwing
-   * fails the build and leaves the out dir as it was (the determinism self-check uses it).
-   */
-  beforeCommit?: (outputs: WrittenOutput[]) => void | Promise<void>;
-  /**
-   * A verdict the renames wait for, asked for when the first output arrives: a rejection fails
-   * the build at once (the writes are abandoned, the out dir stays as it was). guestToolsPipeline
-   * lets the catalog checks run alongside the writing this way.
-   */
-  gate?: () => Promise<void>;
-}
-
-const LOCK_TIMEOUT_MS = 10 * 60_000;
-
-interface PendingWrite {
-  tmp: string;
-  final: string;
-  done: Promise<void>;
-  /** The contents stream being written, destroyed when the write is abandoned. */
-  source: Readable | undefined;
-  /** The temp file's stream (stream writes only), destroyed along with the source. */
-  out?: Writable;
-  /** Told once the file is in place; `updatedBytes` is set when it was written as an update. */
-  recipe: OutputRecipe | undefined;
-  updatedBytes?: number;
-  /** Digest of the bytes written, when derived outputs need it. */
-  digest?: { sha256: string; size: number };
-}
+export { PLUGIN, type AtomicDestOptions } from "./options.js";
 
 export class OutputBatch {
   readonly root: string;
@@ -113,7 +70,7 @@ export class OutputBatch {
         throw userError(PLUGIN, `cannot create the out dir ${this.outDir}: ${err.message}`);
       });
       if (st && !st.isDirectory()) throw userError(PLUGIN, `out dir is not a directory: ${this.outDir}`);
-      if (!st) await this.makeDirs(this.root);
+      if (!st) await makeDirs(this.root, this.undo, this.outDir);
       try {
         this.undo.lock = await lockOutDir(this.root, {
           shown: this.outDir,
@@ -128,26 +85,6 @@ export class OutputBatch {
       // Failed meanwhile: the cleanup has run already, so this lock is ours to drop.
       if (this.abandoned) this.undo.lock?.release();
     })());
-  }
-
-  /**
-   * mkdir -p that remembers which levels it created, to remove them again on failure. One level
-   * at a time: Node's recursive mkdir never settles when a parent exists but cannot hold the child
-   * (a path under /proc, a dangling symlink), as mkdir then alternates ENOENT and EEXIST forever.
-   */
-  private async makeDirs(dir: string): Promise<void> {
-    const missing: string[] = [];
-    for (let d = dir; d !== path.dirname(d) && !(await exists(d)); d = path.dirname(d)) missing.unshift(d);
-    for (const d of missing) {
-      this.undo.dirs.push(d); // before mkdir, so an interrupt during it removes it too
-      try {
-        await mkdir(d);
-      } catch (err) {
-        // Another of our this.writes may have just made it.
-        if ((err as NodeJS.ErrnoException).code === "EEXIST" && (await isDirectory(d))) continue;
-        throw userError(PLUGIN, `cannot create the out dir ${this.outDir}: ${(err as Error).message}`);
-      }
-    }
   }
 
   private sweepOnce(dir: string): Promise<void> {
@@ -219,46 +156,15 @@ export class OutputBatch {
     const source = Buffer.isBuffer(file.contents) ? undefined : (file.contents as Readable);
     const recipe = outputRecipe(file);
     const write: PendingWrite = { tmp, final, done: Promise.resolve(), source, recipe };
-    // The first error seen tells which side failed (pipeline then destroys the other side with
-    // the same error). Listening now also keeps a source that fails before its write starts
-    // from throwing an uncaught 'error'.
-    let first: { side: "source" | "out"; err: Error } | undefined;
-    source?.once("error", (err) => (first ??= { side: "source", err }));
+    // Listening now keeps a source that fails before its write starts from throwing an uncaught 'error'.
+    const seen: FirstError = {};
+    source?.once("error", (err) => (seen.first ??= { side: "source", err }));
     const done = (async () => {
       await this.prepare();
-      if (path.dirname(final) !== this.root) await this.makeDirs(path.dirname(final));
+      if (path.dirname(final) !== this.root) await makeDirs(path.dirname(final), this.undo, this.outDir);
       await this.sweepOnce(path.dirname(final));
       if (this.abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
-      // Failures of our own this.writes (a full or read-only disk: a system call failed) name the
-      // output; the source's errors, and its premature end, pass through as they are.
-      try {
-        const update = recipe && (await recipe.updateFrom(final).catch(() => undefined));
-        // Abandoned meanwhile: the source may be destroyed already, and nothing new may start.
-        if (this.abandoned) throw userError(PLUGIN, `${final} was not written: the build failed`);
-        if (update && (await copyPrevious(final, tmp, (err) => (first = { side: "out", err })))) {
-          source?.destroy(); // not needed: the update gives the same bytes
-          write.updatedBytes = await writeUpdate(tmp, update, () => this.abandoned, (err) => (first = { side: "out", err }));
-          if (this.needDigests) write.digest = await digestFile(tmp);
-        } else if (Buffer.isBuffer(file.contents)) {
-          await writeFile(tmp, file.contents, { mode: 0o644 }).catch((err: Error) => {
-            first = { side: "out", err };
-            throw err;
-          });
-          if (this.needDigests) write.digest = digestBuffer(file.contents);
-        } else {
-          const out = createWriteStream(tmp, { mode: 0o644 });
-          write.out = out;
-          out.once("error", (err) => (first ??= { side: "out", err }));
-          if (this.needDigests) {
-            const hasher = hashingPassThrough();
-            await pipeline(source!, hasher, out);
-            write.digest = hasher.digest();
-          } else await pipeline(source!, out);
-        }
-      } catch (err) {
-        if (first?.side !== "out" || typeof (first.err as NodeJS.ErrnoException).syscall !== "string") throw err;
-        throw userError(PLUGIN, `cannot write ${final} (through the temporary file ${path.basename(tmp)}): ${first.err.message}`, final);
-      }
+      await writeTemp(file, write, seen, this.needDigests, () => this.abandoned);
     })();
     done.catch(() => undefined); // observed in flush; avoid an unhandled rejection meanwhile
     write.done = done;
@@ -303,18 +209,5 @@ export class OutputBatch {
     untrack(this.undo);
     for (const w of this.writes) w.recipe?.written(w.final, w.updatedBytes);
     this.options.onWritten?.(this.writes.map((w) => w.final));
-  }
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isDirectory() === true;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
   }
 }

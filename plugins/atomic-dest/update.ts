@@ -3,9 +3,10 @@
  * previous file copied in the kernel, then only the changed regions written over the copy.
  */
 import { constants as fsConstants } from "node:fs";
-import { copyFile, open, stat } from "node:fs/promises";
+import { copyFile, open } from "node:fs/promises";
 import type { OutputUpdate } from "../shared/output-update.js";
 import { userError } from "../shared/errors.js";
+import { exists } from "./dirs.js";
 
 const PLUGIN = "atomicDest";
 
@@ -78,11 +79,4 @@ export async function writeUpdate(tmp: string, update: OutputUpdate, abandoned: 
     await handle.close();
   }
   return bytes;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
