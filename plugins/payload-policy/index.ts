@@ -10,10 +10,8 @@
  * later gate (validateSpec) to report; without one the stream fails at the end with all of them.
  */
 import { lstat } from "node:fs/promises";
-import path from "node:path";
 import { Transform } from "node:stream";
 import type Vinyl from "vinyl";
-import { FileContents } from "../shared/contents.js";
 import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import { packagePath } from "../shared/paths.js";
@@ -21,8 +19,8 @@ import { ProblemReport } from "../shared/report.js";
 import { matchSpecDriver } from "../packaging-spec/match.js";
 import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
 import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
-import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, findCaseCollisions, rootLabel, type Allowlist, type PayloadPolicyProblem } from "./rules.js";
-import { nonUtf8Path } from "../shared/vinyl-fields.js";
+import { classifyPath, classifyStagedPath, compileAllowlist, driverTreePath, type Allowlist, type PayloadPolicyProblem } from "./rules.js";
+import { backslashProblem, encodingProblem, setProblems, symlinkProblem, type UngroupedProblem } from "./file-checks.js";
 
 export {
   classifyPath,
@@ -54,28 +52,32 @@ export interface PayloadPolicyOptions {
   profile?: "media" | "staged";
 }
 
-/** A vinyl file with the extra fields our tree source may set. */
+/** The spec's view of a path: its driver's allowlist, and the group its problems are reported under. */
+function specLookups(spec: PackagingSpec | undefined): { allowlistFor(dir: string): Allowlist | undefined; groupOf(p: string): string } {
+  const allowlists = new Map<DriverSpec, Allowlist>();
+  for (const d of spec?.drivers ?? []) allowlists.set(d, compileAllowlist(d));
+  return {
+    allowlistFor(dir) {
+      const match = spec && matchSpecDriver(spec, dir);
+      return match ? allowlists.get(match.driver) : undefined;
+    },
+    groupOf(p) {
+      const parts = p.split("/");
+      const driver = driverTreePath(p);
+      if (!driver) return parts.length > 1 && parts[0] === "drivers" ? "drivers" : "guest-tools";
+      const name = (spec && matchSpecDriver(spec, driver.dir)?.driver.name) ?? driver.dir;
+      return `${name} (${parts[1]})`;
+    },
+  };
+}
 
 export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
   const spec = options.spec === undefined ? undefined : typeof options.spec === "string" ? loadSpecFile(options.spec) : loadSpec(options.spec);
-  const allowlists = new Map<DriverSpec, Allowlist>();
-  for (const d of spec?.drivers ?? []) allowlists.set(d, compileAllowlist(d));
-  const allowlistFor = (dir: string) => {
-    const match = spec && matchSpecDriver(spec, dir);
-    return match ? allowlists.get(match.driver) : undefined;
-  };
-  const groupOf = (p: string) => {
-    const parts = p.split("/");
-    const driver = driverTreePath(p);
-    if (!driver) return parts.length > 1 && parts[0] === "drivers" ? "drivers" : "guest-tools";
-    const name = (spec && matchSpecDriver(spec, driver.dir)?.driver.name) ?? driver.dir;
-    return `${name} (${parts[1]})`;
-  };
-
+  const { allowlistFor, groupOf } = specLookups(spec);
   const staged = options.profile === "staged";
   const report = options.report ?? new ProblemReport();
   const errors: PayloadPolicyProblem[] = [];
-  const fail = (problem: Omit<PayloadPolicyProblem, "group">) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
+  const fail = (problem: UngroupedProblem) => errors.push({ ...problem, group: groupOf(problem.path ?? "") });
   const kept: string[] = [];
   const seen = new Map<string, number>();
   const symlinkCache = new Map<string, Promise<boolean>>();
@@ -85,55 +87,15 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
     return r;
   };
 
+  /** Keep the file, skip it (recorded) or refuse it (a problem); the first problem found is the one reported. */
   async function decide(file: Vinyl): Promise<boolean> {
     const p = packagePath(file);
     const shown = file.history[0] ?? file.path;
-    const badName = nonUtf8Path(file);
-    if (badName !== undefined) {
-      fail({
-        rule: "non-utf8-name",
-        path: p,
-        message: `non-UTF8 path component: ${badName}`,
-        hint: "rename the file or folder to a valid UTF-8 name",
-      });
+    const problem =
+      encodingProblem(file, p, shown) ?? (await symlinkProblem(file, p, shown, isSymlink)) ?? (staged ? undefined : backslashProblem(file, p));
+    if (problem) {
+      fail(problem);
       return false;
-    }
-    // gulp.src reads names as UTF-8 and turns bytes that are not into U+FFFD: the name is lost.
-    if (p.includes("\uFFFD")) {
-      fail({
-        rule: "non-utf8-name",
-        path: p,
-        message: `non-UTF8 path component (undecodable bytes read as U+FFFD): ${shown}`,
-        hint: "rename the file or folder to a valid UTF-8 name",
-      });
-      return false;
-    }
-    const linked = file.isSymbolic() || file.stat?.isSymbolicLink?.() ? shown : await symlinkedComponent(file, isSymlink);
-    if (linked !== null) {
-      fail({
-        rule: "symlink",
-        path: p,
-        message:
-          linked === shown
-            ? `refusing to package symlink ${shown} (found under ${rootLabel(p)}); replace the symlink with a real file or remove it`
-            : `refusing to package ${shown}: its folder ${linked} is a symlink (found under ${rootLabel(p)}); replace the symlink with a real folder or remove it`,
-        hint: "copy the real files into the input tree instead of linking to them",
-      });
-      return false;
-    }
-    // On POSIX a backslash is an ordinary name character, which packagePath would turn into a separator.
-    if (path.sep === "/" && !staged) {
-      for (const component of file.relative.split("/")) {
-        if (component.includes("\\")) {
-          fail({
-            rule: "windows-invalid-name",
-            path: p,
-            message: `package path ${JSON.stringify(file.relative)} contains a Windows-invalid component (invalid character '\\'): ${JSON.stringify(component)}`,
-            hint: "rename it: Windows cannot create this name",
-          });
-          return false;
-        }
-      }
     }
     const verdict = staged ? classifyStagedPath(p) : classifyPath(p, allowlistFor);
     if (verdict.action === "refuse") {
@@ -160,25 +122,7 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
         );
     },
     flush(cb) {
-      for (const [p, n] of seen) {
-        if (n > 1) {
-          fail({
-            rule: "duplicate-path",
-            path: p,
-            message: `${n} input files have the same package path ${p}`,
-            hint: "feed each file once (check for overlapping sources or globs)",
-          });
-        }
-      }
-      for (const c of findCaseCollisions(kept)) {
-        const first = c.spellings[0]!.replace(/\/$/, "");
-        fail({
-          rule: "case-collision",
-          path: first,
-          message: `case-insensitive path collision: ${c.spellings.join(", ")} (Windows treats these names as the same)`,
-          hint: "rename or remove one of the colliding files/directories so that all packaged paths are unique when compared case-insensitively",
-        });
-      }
+      for (const problem of setProblems(seen, kept)) fail(problem);
       for (const e of errors) report.error(e);
       if (!options.report && !report.ok) {
         cb(userError(PLUGIN, report.formatErrors()));
@@ -187,23 +131,4 @@ export function payloadPolicy(options: PayloadPolicyOptions = {}): Transform {
       cb();
     },
   });
-}
-
-/**
- * For files read by gulp.src (which follows links): the first symlinked folder or file between
- * file.base and the file's original path. Our own tree source reports links itself, so its
- * files (FileContents) and in-memory files (no stat) are not looked at.
- */
-async function symlinkedComponent(file: Vinyl, isSymlink: (p: string) => Promise<boolean>): Promise<string | null> {
-  if (file.contents instanceof FileContents || !file.stat) return null;
-  const original = file.history[0];
-  if (!original || !file.base) return null;
-  const rel = path.relative(file.base, original);
-  if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) return null;
-  let current = file.base;
-  for (const part of rel.split(path.sep)) {
-    current = path.join(current, part);
-    if (await isSymlink(current)) return current;
-  }
-  return null;
 }
