@@ -16,20 +16,19 @@ import type { Transform } from "node:stream";
 import log from "../shared/log.js";
 import type Vinyl from "vinyl";
 import { parseDevicesCmdVars } from "../devices-cmd/parse.js";
-import { checkMediaPaths, type MediaPathProblem } from "../iso9660/names.js";
-import { collectThenFinish, isRegularFile } from "../shared/barrier.js";
+import { collectThenFinish } from "../shared/barrier.js";
 import { DOCUMENT_LIMITS, formatSize, isDocumentRefusal } from "../shared/documents.js";
 import { readDocumentFile } from "../shared/document-files.js";
 import { userError } from "../shared/errors.js";
-import { asciiLower, asciiUpper, compareCodePoints, packagePath, sortByPackagePath } from "../shared/paths.js";
+import { asciiLower, asciiUpper, packagePath, sortByPackagePath } from "../shared/paths.js";
 import { ProblemReport, type RuleReport } from "../shared/report.js";
-import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
+import type { ValidateSpecRule } from "./rules.js";
+import { mediaTargets } from "./media-paths.js";
 import { matchSpecDriver, parseDriverPath, validateDrivers, type DriverTreeFile } from "./drivers.js";
 import type { SigningPolicy } from "../manifest/document.js";
 import { CatalogIntake, checkCatalogs, type CatalogSummary, type CheckCache } from "./catalogs.js";
 import { checkConfigDrift } from "./config-drift.js";
 import { decodeInfText } from "../inf/inf.js";
-import { foldCase } from "../packaging-spec/names.js";
 import type { PackagingSpec } from "../packaging-spec/spec.js";
 import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
 import { replacedDevicesCmd } from "../shared/vinyl-fields.js";
@@ -115,9 +114,8 @@ export function validateSpec(specOrPath: string | PackagingSpec | object, option
   return stream;
 }
 
-async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
-  const report = options.report ?? new ProblemReport();
-  const rules: RuleReport<ValidateSpecRule> = report;
+/** The tree as validateDrivers sees it (the INFs of spec drivers read and decoded), and config/devices.cmd. */
+async function driverTree(spec: PackagingSpec, files: Vinyl[], rules: RuleReport<ValidateSpecRule>): Promise<{ entries: DriverTreeFile[]; devicesCmd: Vinyl | undefined }> {
   const entries: DriverTreeFile[] = [];
   let devicesCmd: Vinyl | undefined;
   for (const file of files) {
@@ -144,45 +142,37 @@ async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecO
     }
     entries.push(entry);
   }
+  return { entries, devicesCmd };
+}
 
-  const vars = options.devicesCmdVars
-    ? new Map([...options.devicesCmdVars].map(([k, v]) => [asciiUpper(k), v]))
-    : await devicesCmdVars(devicesCmd);
-  const result = validateDrivers(spec, entries, vars, report.skipped);
-  report.absorb(result.report);
-  const infTexts = new Map(entries.filter((e) => e.infText !== undefined).map((e) => [e.path, e.infText!]));
-  checkConfigDrift(spec, vars, infTexts, report, options.devicesCmdVars ? undefined : await contractDrift(devicesCmd));
-  // The catalog checks, into a report of their own when they may be deferred.
-  let catalogs: { report: ProblemReport; done: Promise<void> } | undefined;
-  if (options.signingPolicy !== undefined) {
-    const into = options.deferCatalogChecks ? new ProblemReport() : report;
-    const done = checkCatalogs(spec, files, infTexts, into, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) }).then(
-      (summary) => options.onCatalogSummary?.(summary),
-    );
-    done.catch(() => undefined); // observed below, or by whoever takes the deferred verdict
-    if (options.deferCatalogChecks) catalogs = { report: into, done };
-    else await done;
-  }
+/** Catalog checks still running: their own report and when they end. */
+interface DeferredCatalogs {
+  report: ProblemReport;
+  done: Promise<void>;
+}
 
-  // The media paths (driver folders in the spec's spelling, unlisted drivers left out) must fit
-  // the ISO: the writer's own path check, so validate refuses exactly what the build would.
-  const kept: Array<{ file: Vinyl; target: string }> = [];
-  for (const file of files) {
-    const p = packagePath(file);
-    const target = result.outputPaths.get(p);
-    if (target === null) {
-      if (!file.isDirectory()) report.skipped.push({ path: p, reason: "driver directory not listed in the packaging spec" });
-      continue;
-    }
-    kept.push({ file, target: target ?? p });
-  }
-  const mediaPaths = kept.filter((k) => isRegularFile(k.file)).map((k) => k.target);
-  const generated = options.generatedFiles ?? [];
-  for (const problem of generatedFileClashes(mediaPaths, generated)) rules.error(problem);
-  const reported = (p: MediaPathProblem) => report.errors.some((e) => e.rule === p.rule && e.path === p.path);
-  const added = generated.filter((g) => !mediaPaths.includes(g)); // one taken is reported above
-  for (const problem of checkMediaPaths([...mediaPaths, ...added])) if (!reported(problem)) rules.error(mediaPathError(problem));
+/** The catalog checks, when a signing policy turns them on: awaited here, or left running (deferCatalogChecks) into a report of their own. */
+async function runCatalogChecks(
+  spec: PackagingSpec,
+  files: Vinyl[],
+  infTexts: Map<string, string>,
+  report: ProblemReport,
+  options: ValidateSpecOptions,
+  intake: CatalogIntake | undefined,
+): Promise<DeferredCatalogs | undefined> {
+  if (options.signingPolicy === undefined) return undefined;
+  const into = options.deferCatalogChecks ? new ProblemReport() : report;
+  const done = checkCatalogs(spec, files, infTexts, into, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) }).then(
+    (summary) => options.onCatalogSummary?.(summary),
+  );
+  done.catch(() => undefined); // observed by verdict, or by whoever takes the deferred verdict
+  if (options.deferCatalogChecks) return { report: into, done };
+  await done;
+  return undefined;
+}
 
+/** Fail with every problem at once, or pass (the deferred catalog checks' verdict handed on). */
+async function verdict(report: ProblemReport, catalogs: DeferredCatalogs | undefined, options: ValidateSpecOptions): Promise<void> {
   if (catalogs && !report.ok) {
     // Failing anyway: wait for the catalog checks, so that every problem is reported at once.
     await catalogs.done;
@@ -200,7 +190,21 @@ async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecO
       }),
     );
   } else if (!options.report) printWarnings(report);
+}
 
+async function check(spec: PackagingSpec, files: Vinyl[], options: ValidateSpecOptions, intake: CatalogIntake | undefined): Promise<Vinyl[]> {
+  const report = options.report ?? new ProblemReport();
+  const { entries, devicesCmd } = await driverTree(spec, files, report);
+  const vars = options.devicesCmdVars
+    ? new Map([...options.devicesCmdVars].map(([k, v]) => [asciiUpper(k), v]))
+    : await devicesCmdVars(devicesCmd);
+  const result = validateDrivers(spec, entries, vars, report.skipped);
+  report.absorb(result.report);
+  const infTexts = new Map(entries.filter((e) => e.infText !== undefined).map((e) => [e.path, e.infText!]));
+  checkConfigDrift(spec, vars, infTexts, report, options.devicesCmdVars ? undefined : await contractDrift(devicesCmd));
+  const catalogs = await runCatalogChecks(spec, files, infTexts, report, options, intake);
+  const kept = mediaTargets(files, result.outputPaths, report, options.generatedFiles ?? []);
+  await verdict(report, catalogs, options);
   for (const { file, target } of kept) {
     if (target !== packagePath(file)) file.path = path.join(file.base, ...target.split("/"));
   }
@@ -218,53 +222,6 @@ function reportError(report: ProblemReport, printWarningsFirst: boolean): Error 
   const err = userError(PLUGIN, report.formatErrors());
   Object.defineProperty(err, "report", { value: report, enumerable: false });
   return err;
-}
-
-const MEDIA_PATH_HINTS: Record<MediaPathProblem["rule"], string> = {
-  "joliet-name": "rename it: names on the ISO (Joliet) are at most 64 UTF-16 units, characters of the Basic Multilingual Plane only (no emoji), without control characters or * / : ; ? \\",
-  "path-too-long": "shorten the folder or file names: paths on the media are at most 240 UTF-16 units",
-  "file-folder-conflict": "rename the file or the folder: one path cannot be both",
-  "duplicate-path": "feed each file once (check for overlapping sources or globs)",
-  "invalid-package-path": "give the file a relative path without empty, \".\" or \"..\" parts",
-  "too-many-directories": "put the files into fewer folders",
-};
-
-/** Inputs that take the path of a file the build generates, exactly or ignoring case (Windows). */
-function generatedFileClashes(paths: string[], generated: readonly string[]): ValidateSpecProblem[] {
-  const problems: ValidateSpecProblem[] = [];
-  for (const name of generated) {
-    for (const p of paths) {
-      if (p === name) {
-        problems.push({
-          rule: "generated-file-taken",
-          group: "guest-tools",
-          path: p,
-          message: `the input already contains ${name}, which the build generates`,
-          hint: `remove ${p} from the inputs (or rename it)`,
-        });
-      } else if (foldCase(p) === foldCase(name)) {
-        problems.push({
-          rule: "case-collision",
-          group: "guest-tools",
-          path: p,
-          message: `case-insensitive path collision: ${[p, name].sort(compareCodePoints).join(", ")} (Windows treats these names as the same; the build generates ${name})`,
-          hint: `rename or remove ${p}`,
-        });
-      }
-    }
-  }
-  return problems;
-}
-
-function mediaPathError(problem: MediaPathProblem): ValidateSpecProblem {
-  const parsed = parseDriverPath(problem.path);
-  return {
-    rule: problem.rule,
-    group: parsed ? `${parsed.dir} (${parsed.arch})` : problem.path.startsWith("drivers/") ? "drivers" : "guest-tools",
-    path: problem.path,
-    message: problem.path === "" ? problem.message : `"${problem.path}": ${problem.message}`,
-    hint: MEDIA_PATH_HINTS[problem.rule],
-  };
 }
 
 /** The on-disk devices.cmd a generated one replaced, and the generated one, when both exist. */
