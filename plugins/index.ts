@@ -74,6 +74,7 @@ export { ProblemReport, type Problem, type SkippedFile } from "./shared/report.j
 export { FileContents, openContents, contentSize, materialize, readAllContents, isReopenable } from "./shared/contents.js";
 export { canonicalJson, canonicalJsonSha256, parseJsonDocument } from "./shared/canonical-json.js";
 export { compareCodePoints, packagePath, sortByPackagePath } from "./shared/paths.js";
+export { SharedReads } from "./shared/shared-reads.js";
 export { userError } from "./shared/errors.js";
 
 // After the build: verify, compare, publish

@@ -16,6 +16,7 @@ import { payloadPolicy } from "../payload-policy/index.js";
 import { DEFAULT_SBOM_NAME, sbomWriter } from "../sbom/index.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { ProblemReport } from "../shared/report.js";
+import { SharedReads } from "../shared/shared-reads.js";
 import { guestToolsSrc } from "../tree-src/index.js";
 import { formatCatalogSummary, validateSpec } from "../validate-spec/index.js";
 import type { MediaSettings } from "./settings.js";
@@ -60,6 +61,8 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
   let signing: string[] = [];
   let fileCount = 0;
   let catalogVerdict: Promise<void> = Promise.resolve();
+  // A build's catalog checks hash the files from the media feed's reads (one read per file).
+  const sharedReads = options.write ? new SharedReads() : undefined;
   const stages = [
     mediaSource(s, report), //                          guest-tools dir, then the drivers, then extras
     ...(options.cache ? [options.cache.identify()] : []), // identities for the checks' and writers' memory
@@ -79,10 +82,10 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
       ...(options.write && { deferCatalogChecks: (verdict: Promise<void>) => {
         verdict.catch(() => undefined); // observed by atomicDest; a build failing before it must not leave it unhandled
         catalogVerdict = verdict;
-      } }),
+      }, sharedReads }),
     }),
     countFiles((n) => (fileCount = n)),
-    ...(options.write ? writeStages(s, options, outputs, () => catalogVerdict) : [discard()]),
+    ...(options.write ? writeStages(s, options, outputs, () => catalogVerdict, sharedReads) : [discard()]),
   ];
   return {
     stages,
@@ -96,7 +99,7 @@ export function guestToolsPipeline(s: MediaSettings, options: GuestToolsPipeline
 }
 
 /** The writers: ISO + zip + manifest.json (hashed while the images are written), then the atomic write. */
-function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outputs: string[], gate: () => Promise<void>): Transform[] {
+function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outputs: string[], gate: () => Promise<void>, sharedReads: SharedReads | undefined): Transform[] {
   const cache = options.cache;
   return [
     mediaImages({
@@ -113,6 +116,7 @@ function writeStages(s: MediaSettings, options: GuestToolsPipelineOptions, outpu
       ...(options.progress && { progress: options.progress }),
       ...(cache && { cache }),
       writers: s.sbom ? [sbomWriter()] : [], // further outputs: one line each
+      ...(sharedReads && { sharedReads }),
     }),
     atomicDest(s.outDir, {
       cwd: s.cwd,

@@ -22,6 +22,7 @@ import zlib from "node:zlib";
 import type Vinyl from "vinyl";
 import { changedError, FileContents, namingPath, type SharedReader } from "../shared/contents.js";
 import type { FileHash } from "../manifest/index.js";
+import type { SharedReads } from "../shared/shared-reads.js";
 import { ChunkBudget } from "./budget.js";
 import { CHUNK, newFed, readAt, rereadChunk, type Chunk, type Fed } from "./chunks.js";
 
@@ -33,9 +34,14 @@ export class MediaFeed {
   readonly #budget = new ChunkBudget(() => this.#closed);
   #closed = false;
   #prefetching = false;
+  readonly #share: SharedReads | undefined;
 
-  /** `wanted`: whether the prefetcher reads a file (its hash is needed; a file the cache knows is read only if an image asks). */
-  constructor(files: Vinyl[], wanted: (file: Vinyl) => boolean = () => true) {
+  /**
+   * `wanted`: whether the prefetcher reads a file (its hash is needed; a file the cache knows is
+   * read only if an image asks). `share`: the wanted files' bytes are handed to its followers too.
+   */
+  constructor(files: Vinyl[], wanted: (file: Vinyl) => boolean = () => true, share?: SharedReads) {
+    this.#share = share;
     for (const file of files) {
       const contents = file.contents;
       // Exactly FileContents: subclasses (image extents) read their bytes another way.
@@ -46,6 +52,7 @@ export class MediaFeed {
       this.#files.set(contents, fed);
       this.#order.push(fed);
     }
+    share?.offer(this.#order.filter((f) => f.wanted).map((f) => f.contents));
   }
 
   /** The file's SHA-256 once it has been read (by whichever reader), or undefined if not served here. */
@@ -111,6 +118,7 @@ export class MediaFeed {
   /** Stop (the build failed or was aborted): nothing more is read; open handles are closed. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#share?.close();
     this.#budget.wake();
     this.#budget.clear();
     await Promise.all(
@@ -152,6 +160,7 @@ export class MediaFeed {
     try {
       const offset = fed.chunks.length * CHUNK;
       const length = fed.count === 1 ? fed.size : Math.min(CHUNK, fed.size - offset);
+      if (offset === 0) await this.#share?.beforeRead(fed.contents); // a follower may still ask for it
       const keep = await this.#budget.room(length);
       if (this.#closed) return;
       fed.handle ??= await fed.contents.openChecked();
@@ -165,6 +174,8 @@ export class MediaFeed {
         if (got < length) throw changedError(fed.contents.sourcePath, `read ${offset + got} of its ${fed.size} bytes`);
       }
       (fed.hash ??= createHash("sha256")).update(buf);
+      this.#share?.chunk(fed.contents, offset, buf);
+      if (last) this.#share?.end(fed.contents, true, fed.size);
       const chunk: Chunk = { file: fed, offset, length, crc: 0, buf: undefined, pending: 0 };
       if (keep) this.#budget.keep(chunk, buf);
       else chunk.crc = zlib.crc32(buf);
@@ -178,6 +189,7 @@ export class MediaFeed {
       fed.error = err;
       fed.hash = undefined;
       fed.settle.reject(err);
+      this.#share?.end(fed.contents, false, fed.size);
       const handle = fed.handle;
       fed.handle = undefined;
       await handle?.close().catch(() => undefined);

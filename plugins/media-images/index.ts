@@ -12,6 +12,7 @@
  */
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
+import { finished } from "node:stream/promises";
 import Vinyl from "vinyl";
 import { DEFAULT_ZIP_FILE_NAME, deterministicZip, type ZipFileCache } from "../deterministic-zip/index.js";
 import { DEFAULT_ISO_FILE_NAME, isoWriter } from "../iso-writer/index.js";
@@ -22,6 +23,7 @@ import { asPluginError, userError } from "../shared/errors.js";
 import { intake } from "../shared/intake.js";
 import type { ProgressSink } from "../shared/progress.js";
 import { packagePath, sortByPackagePath } from "../shared/paths.js";
+import type { SharedReads } from "../shared/shared-reads.js";
 import { generatedStat } from "../shared/stat.js";
 
 const PLUGIN = "mediaImages";
@@ -57,6 +59,11 @@ export interface MediaImagesOptions {
    * plugins/sbom): each gets the sorted files and manifest.json, and emits its own files.
    */
   writers?: MediaWriter[];
+  /**
+   * Hand the bytes of the files read here to an earlier stage that follows them (validateSpec's
+   * deferred catalog checks, given the same object), so each file is read once for all of them.
+   */
+  sharedReads?: SharedReads;
 }
 
 /** What a writer of a further output gets from mediaImages. */
@@ -95,6 +102,8 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
         const { media, feed, manifestFile } = await prepareMedia(files, options, manifestName);
         shared = feed;
         images.push(...(await writeImages(media, feed, options)));
+        // Once the images are read through, so is every file: nobody waits for more bytes.
+        if (options.sharedReads) closeAfterImages(images, options.sharedReads);
         if (this.destroyed) {
           stopImages(images);
           return;
@@ -117,6 +126,7 @@ export function mediaImages(options: MediaImagesOptions = {}): Transform {
       if (err) {
         stopImages(images);
         void shared?.close();
+        options.sharedReads?.close();
       }
       cb(err);
     },
@@ -132,6 +142,11 @@ interface PreparedMedia {
   manifestFile: Promise<Vinyl> | undefined;
 }
 
+function closeAfterImages(images: Vinyl[], reads: SharedReads): void {
+  const streams = images.map((i) => i.contents).filter((c): c is Readable => c instanceof Readable);
+  void Promise.allSettled(streams.map((c) => finished(c))).then(() => reads.close());
+}
+
 async function prepareMedia(files: Vinyl[], options: MediaImagesOptions, manifestName: string): Promise<PreparedMedia> {
   // Streams that cannot be re-opened are read once into memory, before anyone reads them.
   await Promise.all(files.map((f) => materialize(f)));
@@ -141,7 +156,7 @@ async function prepareMedia(files: Vinyl[], options: MediaImagesOptions, manifes
   const feed = new MediaFeed(media, (file) => {
     const key = cache?.keyOf(file);
     return key === undefined || cache!.hasHash?.(key) !== true;
-  });
+  }, options.sharedReads);
   if (!options.manifest) return { media, feed, manifestFile: undefined };
   // The manifest records the images' epoch unless told otherwise.
   const started = startManifest(media, {

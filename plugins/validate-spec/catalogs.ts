@@ -6,23 +6,27 @@
  * checks run (catalog/service.ts), and each covered file hashed once (catalog-digests.ts); with
  * a CheckCache (gulp watch's BuildCache) none of it is redone for unchanged files. The formats
  * live in plugins/catalog; this file walks the driver folders and words the coverage report, the
- * signature verdicts are in catalog-signature.ts.
+ * signature verdicts are in catalog-signature.ts, a build's early asks in catalog-asks.ts.
  */
 import type Vinyl from "vinyl";
-import { catalogCoveredNames, coverage, displayAlgorithm, infBootStartBinaries, infCatalogFile, memberAlgorithms, type FileDigest } from "../catalog/coverage.js";
+import { catalogCoveredNames, coverage, displayAlgorithm, infBootStartBinaries, infCatalogFile, memberAlgorithms } from "../catalog/coverage.js";
 import type { CatalogFacts } from "../catalog/facts.js";
 import type { DigestAlgorithm } from "../catalog/pe.js";
 import type { SigningPolicy } from "../manifest/document.js";
-import type { DriverSpec, PackagingSpec } from "../packaging-spec/spec.js";
+import type { PackagingSpec } from "../packaging-spec/spec.js";
 import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
+import type { SharedReads } from "../shared/shared-reads.js";
 import type { ProblemReport, RuleReport } from "../shared/report.js";
-import { fileDigest } from "./catalog-digests.js";
+import { fileDigest, Limiter, type DigestRun } from "./catalog-digests.js";
+import { askDigests, digestsAsked } from "./catalog-asks.js";
 import { CatalogIntake, type CheckCache } from "./catalog-intake.js";
+import { digestAlgorithms, type CatalogSummary, type DriverDir, type Run } from "./catalog-run.js";
 import { checkSignature } from "./catalog-signature.js";
-import { matchSpecDriver, parseDriverPath, type Arch } from "./drivers.js";
-import type { ValidateSpecProblem, ValidateSpecRule } from "./rules.js";
+import { matchSpecDriver, parseDriverPath } from "./drivers.js";
+import type { ValidateSpecRule } from "./rules.js";
 
 export { CatalogIntake, type CheckCache } from "./catalog-intake.js";
+export type { CatalogSummary } from "./catalog-run.js";
 
 /** Rules a driver can waive with the spec's `waive_checks`. */
 export const WAIVABLE_CHECKS = ["catalog-coverage", "catalog-signature", "embedded-signature"] as const;
@@ -38,24 +42,8 @@ export interface CatalogCheckOptions {
   /** The catalogs and certificates read as they streamed past. */
   intake?: CatalogIntake;
   cache?: CheckCache;
-}
-
-/** What the checks found that the build summary shows. */
-export interface CatalogSummary {
-  catalogs: number;
-  /** `subject (issuer ...)` of each distinct catalog signer. */
-  signers: string[];
-  /** Package paths of `.sys` files with / without an embedded Authenticode signature. */
-  embeddedSigned: string[];
-  embeddedUnsigned: string[];
-}
-
-interface DriverDir {
-  arch: Arch;
-  driver: DriverSpec;
-  /** lowercased base name → file */
-  byName: Map<string, Vinyl>;
-  infs: Vinyl[];
+  /** A later stage's reads of the files to follow rather than reading them again (see shared-reads.ts). */
+  sharedReads?: SharedReads;
 }
 
 export async function checkCatalogs(
@@ -71,7 +59,13 @@ export async function checkCatalogs(
   const paths = new Map(files.map((f) => [f, packagePath(f)]));
   const rules: RuleReport<ValidateSpecRule> = report;
   const strict = options.signingPolicy !== "none"; // under "none" nothing here fails the build
-  const digests = new Map<string, FileDigest | null>();
+  const digests: DigestRun = {
+    memo: new Map(),
+    cache: options.cache,
+    sharedReads: options.sharedReads,
+    reading: new Limiter(2),
+  };
+  const unhashed = new Set<string>();
   const run: Run = {
     pathOf: (f) => paths.get(f) ?? packagePath(f),
     policy: options.signingPolicy,
@@ -79,10 +73,32 @@ export async function checkCatalogs(
     summary: { catalogs: 0, signers: [], embeddedSigned: [], embeddedUnsigned: [] },
     rules,
     add: (p) => (strict ? rules.error(p) : rules.warn(p)),
-    digestOf: (file, group, algs) => fileDigest(file, run.pathOf(file), digests, group, rules, algs, options.cache),
+    digestOf: async (file, group, algs) => {
+      const filePath = run.pathOf(file);
+      const d = await fileDigest(file, filePath, algs, digests);
+      if (!("error" in d)) return d;
+      if (!unhashed.has(filePath)) rules.warn({ rule: "catalog-unhashed", group, path: filePath, message: `${filePath} could not be hashed for the catalog check: ${d.error}` });
+      unhashed.add(filePath);
+      return null;
+    },
+    ask: (file, algs) => {
+      run.asked.add(file);
+      void fileDigest(file, run.pathOf(file), algs, digests);
+    },
+    asked: new Set(),
     intake,
     signatureChecked: new Set(),
   };
+
+  const dirs = driverDirs(spec, files, infTexts, run.pathOf);
+  const order = [...dirs.keys()].sort(compareCodePoints);
+  // Following a later stage's reads (a build): say now, before it reads anything, which files may
+  // be followed; ask for their digests as each driver's catalog is parsed.
+  const sharedReads = options.sharedReads;
+  if (sharedReads) {
+    for (const key of order) sharedReads.expect(digestsAsked(dirs.get(key)!, infTexts, run).map((f) => f.contents as object));
+    for (const key of order) void askDigests(dirs.get(key)!, infTexts, run, sharedReads);
+  }
 
   // Each file in certs/ must be X.509, whatever the policy.
   for (const cert of await intake.certificates(files)) {
@@ -90,25 +106,9 @@ export async function checkCatalogs(
     if (why === undefined) continue;
     rules.error({ rule: "certificate-invalid", group: "guest-tools", path: cert.path, message: `${cert.path} is not an X.509 certificate (DER or PEM): ${why}`, hint: "export the signing certificate as a .cer file (DER or Base-64)" });
   }
-  const dirs = driverDirs(spec, files, infTexts, run.pathOf);
-  for (const key of [...dirs.keys()].sort(compareCodePoints)) await checkDriver(dirs.get(key)!, infTexts, run);
+  for (const key of order) await checkDriver(dirs.get(key)!, infTexts, run);
   run.summary.signers.sort(compareCodePoints);
   return run.summary;
-}
-
-/** One run of the checks: what every step reads and reports into. */
-interface Run {
-  pathOf(file: Vinyl): string;
-  policy: SigningPolicy;
-  now: Date;
-  summary: CatalogSummary;
-  rules: RuleReport<ValidateSpecRule>;
-  /** An error, or under signing policy "none" a warning. */
-  add(p: ValidateSpecProblem): void;
-  digestOf(file: Vinyl, group: string, algs: readonly DigestAlgorithm[]): Promise<FileDigest | null>;
-  intake: CatalogIntake;
-  /** Catalogs whose signature was judged (one catalog may serve several INFs). */
-  signatureChecked: Set<string>;
 }
 
 /** The files of each spec driver's folder per arch, by lowercased base name, and its INFs. */
@@ -172,7 +172,7 @@ async function checkDriver(d: DriverDir, infTexts: ReadonlyMap<string, string>, 
 
 /** The INF and every file it references must be covered by its catalog. */
 async function checkCoverage(d: DriverDir, cat: CatalogFacts, catPath: string, infPath: string, text: string, group: string, run: Run): Promise<void> {
-  const algs = [...new Set(cat.members.map((m) => m.digestAlgorithm).filter((a): a is DigestAlgorithm => a === "sha1" || a === "sha256"))];
+  const algs = digestAlgorithms(cat);
   const infName = infPath.slice(infPath.lastIndexOf("/") + 1);
   for (const name of catalogCoveredNames(infName, text)) {
     const file = d.byName.get(asciiLower(name));

@@ -31,6 +31,7 @@ import { checkConfigDrift } from "./config-drift.js";
 import { decodeInfText } from "../inf/inf.js";
 import type { PackagingSpec } from "../packaging-spec/spec.js";
 import { loadSpec, loadSpecFile } from "../shared/load-spec.js";
+import type { SharedReads } from "../shared/shared-reads.js";
 import { replacedDevicesCmd } from "../shared/vinyl-fields.js";
 
 // Moved to packaging-spec/, inf/ and shared/load-spec.ts; re-exported for imports of the old place.
@@ -92,6 +93,12 @@ export interface ValidateSpecOptions {
    * the catalog checks are awaited and all problems reported at once, as without this option.
    */
   deferCatalogChecks?: (verdict: Promise<void>) => void;
+  /**
+   * With deferCatalogChecks: the files' bytes are taken from the reads of a later stage given the
+   * same object (mediaImages' `sharedReads`) instead of being read here again, so the bytes the
+   * catalog checks judge are the bytes packaged. A file that stage does not read is read here.
+   */
+  sharedReads?: SharedReads;
 }
 
 /**
@@ -162,7 +169,12 @@ async function runCatalogChecks(
 ): Promise<DeferredCatalogs | undefined> {
   if (options.signingPolicy === undefined) return undefined;
   const into = options.deferCatalogChecks ? new ProblemReport() : report;
-  const done = checkCatalogs(spec, files, infTexts, into, { signingPolicy: options.signingPolicy, ...(intake && { intake }), ...(options.cache && { cache: options.cache }) }).then(
+  const done = checkCatalogs(spec, files, infTexts, into, {
+    signingPolicy: options.signingPolicy,
+    ...(intake && { intake }),
+    ...(options.cache && { cache: options.cache }),
+    ...(options.deferCatalogChecks && options.sharedReads && { sharedReads: options.sharedReads }),
+  }).then(
     (summary) => options.onCatalogSummary?.(summary),
   );
   done.catch(() => undefined); // observed by verdict, or by whoever takes the deferred verdict
@@ -174,12 +186,17 @@ async function runCatalogChecks(
 /** Fail with every problem at once, or pass (the deferred catalog checks' verdict handed on). */
 async function verdict(report: ProblemReport, catalogs: DeferredCatalogs | undefined, options: ValidateSpecOptions): Promise<void> {
   if (catalogs && !report.ok) {
-    // Failing anyway: wait for the catalog checks, so that every problem is reported at once.
+    // Failing anyway: wait for the catalog checks, so that every problem is reported at once
+    // (reading the files themselves: nothing downstream will).
+    options.sharedReads?.close();
     await catalogs.done;
     report.absorb(catalogs.report);
     catalogs = undefined;
   }
-  if (!report.ok) throw reportError(report, !options.report);
+  if (!report.ok) {
+    options.sharedReads?.close();
+    throw reportError(report, !options.report);
+  }
   if (catalogs) {
     const { report: own, done } = catalogs;
     options.deferCatalogChecks!(
