@@ -6,3 +6,4 @@
  */
 export { JsonSyntaxError, jsonText } from "./text.js";
 export { parseJsonDocument, type JsonEntry, type JsonValue } from "./document.js";
+export { readJson, readJsonWithDuplicates, findDuplicateKeys, jsonSyntaxError, pointerSegment, type DuplicateKey, type JsonRead } from "./values.js";

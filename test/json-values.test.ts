@@ -1,0 +1,73 @@
+/**
+ * shared/json/values.ts: plain values through the one strict parser. JSON.parse (V8's own
+ * reader) is the independent oracle for every value it accepts; what it lets through silently
+ * (a duplicate key) and what it cannot place (a syntax error) is checked against the text.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { findDuplicateKeys, jsonSyntaxError, JsonSyntaxError, readJson, readJsonWithDuplicates } from "../plugins/shared/json/index.js";
+
+describe("readJson", () => {
+  it("gives what JSON.parse gives, for any JSON text without duplicate keys", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 2 }), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        assert.deepStrictEqual(readJson(text), JSON.parse(text));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it("keeps a __proto__ key as data, integer-like keys first, and -0 and large numbers as JSON.parse does", () => {
+    for (const text of ['{"__proto__": {"x": 1}, "b": 2}', '{"b": 1, "10": 2, "2": 3, "a": 4}', "[-0, 1e300, 12345678901234567890, 0.1]"]) {
+      const ours = readJson(text) as object;
+      assert.deepStrictEqual(ours, JSON.parse(text), text);
+      assert.deepEqual(Object.keys(ours), Object.keys(JSON.parse(text) as object), text);
+    }
+    assert.equal(Object.getPrototypeOf(readJson('{"__proto__": null}')), Object.prototype);
+  });
+
+  it("reads bytes as strict UTF-8 with one BOM ignored", () => {
+    assert.deepEqual(readJson(Buffer.from('\ufeff{"é": "ü"}')), { é: "ü" });
+    assert.throws(() => readJson(Buffer.from([0x22, 0xff, 0x22])), (e: unknown) => e instanceof JsonSyntaxError && /not valid UTF-8/.test(e.message));
+  });
+
+  it("refuses a duplicate key at its second occurrence", () => {
+    assert.throws(
+      () => readJson('{\n  "files": [],\n  "files": []\n}'),
+      (e: unknown) => e instanceof JsonSyntaxError && e.message === "duplicate field `files` at line 3 column 3",
+    );
+  });
+
+  it("names the line, column and offset of a syntax error", () => {
+    const text = '{\n  "a": [1, 2,\n  ]\n}';
+    assert.throws(
+      () => readJson(text),
+      (e: unknown) => e instanceof JsonSyntaxError && e.message === "trailing comma at line 3 column 3" && e.offset === text.indexOf("]"),
+    );
+  });
+});
+
+describe("readJsonWithDuplicates", () => {
+  it("lists every duplicate as a JSON pointer, keys compared unescaped, the last value winning", () => {
+    const { value, duplicates } = readJsonWithDuplicates('{"a/b": 1, "a\\/b": 2, "d": [{"~": 0, "\\u007e": 1}], "d": []}');
+    assert.deepEqual(value, { "a/b": 2, d: [] });
+    assert.deepEqual(
+      duplicates.map((d) => [d.pointer, d.key]),
+      [
+        ["/a~1b", "a/b"],
+        ["/d/0/~0", "~"],
+        ["/d", "d"],
+      ],
+    );
+  });
+});
+
+describe("findDuplicateKeys and jsonSyntaxError (packaging-spec's names for the same reader)", () => {
+  it("find the duplicates of valid text and the first error of invalid text", () => {
+    assert.deepEqual(findDuplicateKeys('{"x": {"k": 1, "k": 2}}').map((d) => d.pointer), ["/x/k"]);
+    assert.deepEqual(findDuplicateKeys('{"k": 1, "k": '), []);
+    assert.equal(jsonSyntaxError("[1]"), null);
+    assert.deepEqual(jsonSyntaxError("[1,]"), { offset: 3, message: "trailing comma" });
+  });
+});
