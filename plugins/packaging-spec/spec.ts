@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { readDocumentSync } from "../shared/documents.js";
 import { rustTrim } from "../devices-cmd/parse.js";
 import { asciiLower } from "../shared/paths.js";
-import { findDuplicateKeys, jsonSyntaxError, lineColumn, pointerSegment } from "./json-keys.js";
+import { JsonSyntaxError, jsonText, pointerSegment, readJsonWithDuplicates, type JsonRead } from "../shared/json/index.js";
 import { foldCase, normalizeDriverName } from "./names.js";
 import { compileRustRegex, RustRegexError } from "./rust-regex.js";
 import { validatePackagingSpec } from "./spec-validator.generated.js";
@@ -107,23 +107,21 @@ export function parseSpec(input: string | Buffer | object, options: LoadSpecOpti
   const problems: SpecProblem[] = [];
   if (typeof input === "string" || Buffer.isBuffer(input)) {
     let text: string;
-    if (Buffer.isBuffer(input)) {
-      try {
-        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input);
-      } catch {
-        return fail([{ pointer: "", message: "the file is not valid UTF-8 text" }]);
-      }
-    } else {
-      text = input;
-    }
-    if (text.startsWith("\uFEFF")) text = text.slice(1);
     try {
-      data = JSON.parse(text);
-    } catch (err) {
-      const hint = typeof input === "string" && !/^\s*[{[]/.test(text) ? " (loadSpec takes JSON text; use loadSpecFile(path) to read a file)" : "";
-      return fail([{ pointer: "", message: `${describeParseError(text, err as Error)}${hint}` }]);
+      text = jsonText(input);
+    } catch {
+      return fail([{ pointer: "", message: "the file is not valid UTF-8 text" }]);
     }
-    for (const dup of findDuplicateKeys(text)) {
+    let read: JsonRead;
+    try {
+      read = readJsonWithDuplicates(text);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      const hint = typeof input === "string" && !/^\s*[{[]/.test(text) ? " (loadSpec takes JSON text; use loadSpecFile(path) to read a file)" : "";
+      return fail([{ pointer: "", message: `not valid JSON at line ${err.line}, column ${err.column}: ${err.reason}${hint}` }]);
+    }
+    data = read.value;
+    for (const dup of read.duplicates) {
       problems.push({ pointer: dup.pointer, message: `duplicate field "${dup.key}" (each key may appear only once per object)` });
     }
   } else if (typeof input === "object" && input !== null) {
@@ -320,13 +318,6 @@ function jsonType(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
   return typeof v;
-}
-
-function describeParseError(text: string, err: Error): string {
-  const found = jsonSyntaxError(text);
-  if (!found) return `not valid JSON: ${err.message}`;
-  const { line, column } = lineColumn(text, found.offset);
-  return `not valid JSON at line ${line}, column ${column}: ${found.message}`;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -41,26 +41,30 @@ export function scanString(t: string, start: number, fail: FailAt): { value: str
   }
 }
 
-/** One backslash escape starting at `escPos`: its text and the offset after it. */
+/**
+ * One backslash escape starting at `escPos`: its text and the offset after it. Its errors point
+ * at the letter after the backslash (the column the spec loader has always reported).
+ */
 function escape(t: string, escPos: number, fail: FailAt): { value: string; end: number } {
-  const e = t[escPos + 1];
-  if (e === undefined) return fail("EOF while parsing a string", escPos);
+  const at = escPos + 1;
+  const e = t[at];
+  if (e === undefined) return fail("EOF while parsing a string", at);
   const simple = SIMPLE_ESCAPES[e];
   if (simple !== undefined) return { value: simple, end: escPos + 2 };
-  if (e !== "u") return fail("invalid escape", escPos);
-  const unit = hex4(t, escPos + 2, escPos, fail);
-  if (unit >= 0xdc00 && unit <= 0xdfff) fail("lone trailing surrogate in hex escape", escPos);
+  if (e !== "u") return fail("invalid escape", at);
+  const unit = hex4(t, escPos + 2, at, fail);
+  if (unit >= 0xdc00 && unit <= 0xdfff) fail("lone trailing surrogate in hex escape", at);
   if (unit < 0xd800 || unit > 0xdbff) return { value: String.fromCharCode(unit), end: escPos + 6 };
   // A leading surrogate must be followed by an escaped trailing one.
-  if (t[escPos + 6] !== "\\" || t[escPos + 7] !== "u") fail("lone leading surrogate in hex escape", escPos);
-  const low = hex4(t, escPos + 8, escPos + 6, fail);
-  if (low < 0xdc00 || low > 0xdfff) fail("lone leading surrogate in hex escape", escPos);
+  if (t[escPos + 6] !== "\\" || t[escPos + 7] !== "u") fail("lone leading surrogate in hex escape", at);
+  const low = hex4(t, escPos + 8, escPos + 7, fail);
+  if (low < 0xdc00 || low > 0xdfff) fail("lone leading surrogate in hex escape", at);
   return { value: String.fromCharCode(unit, low), end: escPos + 12 };
 }
 
-function hex4(t: string, pos: number, escPos: number, fail: FailAt): number {
+function hex4(t: string, pos: number, errorAt: number, fail: FailAt): number {
   const digits = t.slice(pos, pos + 4);
-  if (!/^[0-9A-Fa-f]{4}$/.test(digits)) fail("invalid \\u escape (expected 4 hex digits)", escPos);
+  if (!/^[0-9A-Fa-f]{4}$/.test(digits)) fail("invalid \\u escape (expected 4 hex digits)", errorAt);
   return parseInt(digits, 16);
 }
 
