@@ -7,7 +7,6 @@ import {
   literal,
   MAX_PATTERN_LENGTH,
   MAX_PATTERN_NESTING,
-  PatternReader,
   prevCheck,
   RE2_AFTER_WORD,
   RE2_NOT_AFTER_WORD,
@@ -17,6 +16,7 @@ import {
   type Flags,
   type Piece,
 } from "./rust-regex-syntax.js";
+import { PatternReader } from "./rust-regex-reader.js";
 
 /** What a translation yields: the JavaScript pattern and the RE2 one. */
 export interface Translation {
