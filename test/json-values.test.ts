@@ -4,8 +4,11 @@
  * against the text.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { findDuplicateKeys, jsonSyntaxError, JsonSyntaxError, parseJsonDocument, readJson, readJsonWithDuplicates } from "../plugins/shared/json/index.js";
+import { REPO } from "./support/fixtures.js";
 
 describe("readJson", () => {
   it("gives what JSON.parse gives, for any JSON text without duplicate keys", () => {
@@ -77,5 +80,22 @@ describe("findDuplicateKeys and jsonSyntaxError (packaging-spec's names for the 
     assert.deepEqual(findDuplicateKeys('{"x": {"k": 1, "k": 2}}').map((d) => d.pointer), ["/x/k"]);
     assert.equal(jsonSyntaxError("[1]"), null);
     assert.deepEqual(jsonSyntaxError("[1,]"), { offset: 3, message: "trailing comma" });
+  });
+});
+
+describe("the one JSON reader", () => {
+  it("is the only place in plugins/, tasks/ and bench/ that calls JSON.parse", () => {
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith(".ts") && !p.startsWith(path.join(REPO, "plugins/shared/json/")) && /\bJSON\.parse\s*\(/.test(readFileSync(p, "utf8"))) found.push(path.relative(REPO, p));
+      }
+    };
+    walk(path.join(REPO, "plugins"));
+    walk(path.join(REPO, "tasks"));
+    walk(path.join(REPO, "bench"));
+    assert.deepEqual(found, [], "read JSON through plugins/shared/json/ (readJson, readJsonWithDuplicates, parseJsonDocument)");
   });
 });
