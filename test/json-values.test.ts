@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { findDuplicateKeys, jsonSyntaxError, JsonSyntaxError, parseJsonDocument, readJson, readJsonWithDuplicates } from "../plugins/shared/json/index.js";
+import { findDuplicateKeys, jsonSyntaxError, JsonSyntaxError, parseJsonDocument, readJson, readJsonWithDuplicates, type JsonValue } from "../plugins/shared/json/index.js";
 import { REPO } from "./support/fixtures.js";
 
 describe("readJson", () => {
@@ -71,6 +71,46 @@ describe("readJsonWithDuplicates", () => {
         ["/d/0/~0", "~"],
         ["/d", "d"],
       ],
+    );
+  });
+});
+
+describe("findDuplicateKeys", () => {
+  /** The oracle: the strict parser's located tree, walked for keys seen twice in one object. */
+  function treeDuplicates(node: JsonValue, pointer: string, out: Array<[string, string, number, number]>): typeof out {
+    if (node.kind === "array") node.items.forEach((item, i) => treeDuplicates(item, `${pointer}/${i}`, out));
+    if (node.kind === "object") {
+      const seen = new Set<string>();
+      for (const e of node.entries) {
+        const at = `${pointer}/${e.key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+        if (seen.has(e.key)) out.push([at, e.key, e.line, e.column]);
+        seen.add(e.key);
+        treeDuplicates(e.value, at, out);
+      }
+    }
+    return out;
+  }
+
+  it("finds what the strict parser's tree holds, at the same places, in any JSON with repeated keys", () => {
+    const key = fc.constantFrom('"a"', '"b"', '"\\u0061"', '"a/b"', '"~"', '"q\\"x"', '"\\\\"');
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.constantFrom("1", "null", '"s\\""', '"\\\\"', '"{[,]}"'),
+        fc.array(tie("value"), { maxLength: 4 }).map((items) => `[${items.join(",")}]`),
+        fc.array(fc.tuple(key, tie("value"), fc.constantFrom("", " ", "\n  ")), { maxLength: 5 }).map((es) => `{${es.map(([k, v, ws]) => `${ws}${k}:${ws}${v}`).join(",")}}`),
+      ),
+    }));
+    fc.assert(
+      fc.property(value as fc.Arbitrary<string>, (text) => {
+        const expected = treeDuplicates(parseJsonDocument(text), "", []);
+        const got = findDuplicateKeys(text).map((d) => {
+          const before = text.slice(0, d.offset).split("\n");
+          return [d.pointer, d.key, before.length, before[before.length - 1]!.length + 1];
+        });
+        assert.deepEqual(got, expected, text);
+      }),
+      { numRuns: 500, seed: 11 },
     );
   });
 });
