@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readIsoTree } from "../plugins/iso-src/index.js";
 import { diffMediaFiles } from "../plugins/media-diff/index.js";
-import { verifyMedia } from "../plugins/verify-media/index.js";
+import { parseManifestFiles, verifyMedia } from "../plugins/verify-media/index.js";
 import { buildSample } from "./support/media.js";
 import { cleanupTempDirs, copySample, run, tempDir } from "./support/fixtures.js";
 
@@ -156,5 +156,19 @@ describe("verifyMedia", function () {
     await assert.rejects(verifyMedia({ zip: "/dev/zero" }), /\/dev\/zero is not a regular file/);
     await assert.rejects(verifyMedia({ iso, manifest: fifo }), /manifest .*pipe\.iso is a FIFO, not a regular file \(--manifest\)/);
     await assert.rejects(diffMediaFiles(fifo, iso), /pipe\.iso is not a regular file/);
+  });
+});
+
+describe("parseManifestFiles", () => {
+  const entry = `{"path": "a.txt", "size": 1, "sha256": "${"0".repeat(64)}"}`;
+
+  it("refuses a manifest that repeats a key, naming where (JSON.parse would keep the last)", () => {
+    const text = `{\n  "files": [${entry}],\n  "files": []\n}`;
+    assert.deepEqual(parseManifestFiles(Buffer.from(text), "m.json").problems, ["m.json is not valid JSON: duplicate field `files` at line 3 column 3"]);
+  });
+
+  it("names the line and column of a syntax error", () => {
+    const text = `{\n  "files": [${entry},\n  ]\n}`;
+    assert.deepEqual(parseManifestFiles(Buffer.from(text), "m.json").problems, ["m.json is not valid JSON: trailing comma at line 3 column 3"]);
   });
 });

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import { readJson } from "../shared/json/index.js";
 import { LOCK_NAME, processAlive, TEMP_HOST_TAG } from "./names.js";
 
 export interface OutDirLock {
@@ -160,8 +161,8 @@ function describe(holder: Holder | undefined): string {
 
 function parse(raw: string): Holder | undefined {
   try {
-    const v = JSON.parse(raw) as Partial<Holder>;
-    if (typeof v.pid === "number" && typeof v.host === "string" && typeof v.since === "string") return v as Holder;
+    const v = readJson(raw) as Partial<Holder> | null;
+    if (typeof v?.pid === "number" && typeof v.host === "string" && typeof v.since === "string") return v as Holder;
   } catch {
     /* not one of ours, or truncated */
   }

@@ -3,7 +3,7 @@
  * unknown ones ignored, `null` virtio_device_type absent, duplicate known keys refused. Problems
  * are collected and whatever could be read is returned, so the rules (contract-rules.ts) run too.
  */
-import type { JsonEntry, JsonValue } from "../shared/json-document.js";
+import type { JsonEntry, JsonValue } from "../shared/json/index.js";
 import { rustTrim } from "./parse.js";
 import type { ContractDevice, ContractProblem } from "./contract.js";
 

@@ -40,6 +40,8 @@ const REQUIRED = {
   aeroGpu: "aero-gpu",
 } as const;
 type Role = keyof typeof REQUIRED;
+/** The order the script names the roles in (and their values are checked in). */
+const SCRIPT_ORDER: readonly Role[] = ["virtioBlk", "virtioNet", "virtioInput", "virtioSnd", "aeroGpu"];
 
 /**
  * §6.5: with the canonical contract, a spec that packages the virtio-win drivers (viostor, netkvm,
@@ -60,14 +62,33 @@ export function legacyServiceOverrides(contract: Pick<DeviceContract, "contract_
 /** The bytes of `config/devices.cmd` (UTF-8, CRLF line endings). Throws a PluginError listing every problem. */
 export function generateDevicesCmd(contract: DeviceContract, options: GenerateDevicesCmdOptions = {}): Buffer {
   const where = contract.path ?? "(in-memory contract)";
+  const problems: string[] = [];
+  const values = scriptValues(contract, options, where, problems);
+  if (problems.length > 0) {
+    const lines = [`cannot generate config/devices.cmd from ${where}:`, ...problems.map((p) => `  - ${p}`)];
+    throw userError(PLUGIN_NAME, lines.join("\n"), contract.path);
+  }
+  return renderDevicesCmd(values);
+}
+
+/** What the script writes, each value checked: services and hardware ID patterns per role. */
+interface ScriptValues {
+  contractName: string;
+  contractVersion: string;
+  schemaVersion: DeviceContract["schema_version"];
+  services: Record<Role, string>;
+  patterns: Record<Role, readonly string[]>;
+}
+
+/** The script's values, pushing every problem into `problems` (in the order they are reported). */
+function scriptValues(contract: DeviceContract, options: GenerateDevicesCmdOptions, where: string, problems: string[]): ScriptValues {
   const overrides: ServiceOverrides = {
     ...legacyServiceOverrides(contract, options.specDriverNames ?? []),
     ...definedOnly(options.serviceOverrides ?? {}),
   };
-  const problems: string[] = [];
-
+  const roles = Object.keys(REQUIRED) as Role[];
   const entries = {} as Record<Role, ContractDevice | undefined>;
-  for (const role of Object.keys(REQUIRED) as Role[]) {
+  for (const role of roles) {
     const name = REQUIRED[role];
     entries[role] = contract.devices.find((d) => asciiLower(rustTrim(d.device)) === name);
     if (!entries[role]) problems.push(`${where} is missing required device entry: ${name}`);
@@ -89,29 +110,24 @@ export function generateDevicesCmd(contract: DeviceContract, options: GenerateDe
     }
     return list;
   };
-  const quotedList = (list: readonly string[]) => list.map((p) => `"${p}"`).join(" ");
 
   const blkService = service("virtioBlk");
   if (entries.virtioBlk && !blkService) problems.push("virtio-blk entry has empty driver_service_name");
-  const netService = service("virtioNet");
-  const inputService = service("virtioInput");
-  const sndService = service("virtioSnd");
-  const gpuService = service("aeroGpu");
-  const blk = patterns("virtioBlk");
-  const net = patterns("virtioNet");
-  const input = patterns("virtioInput");
-  const snd = patterns("virtioSnd");
-  const gpu = patterns("aeroGpu");
+  // The rest in the order the Rust generator checks them: services, then patterns, in script order.
+  const services = { virtioBlk: blkService } as Record<Role, string>;
+  for (const role of SCRIPT_ORDER) if (role !== "virtioBlk") services[role] = service(role);
+  const lists = {} as Record<Role, readonly string[]>;
+  for (const role of SCRIPT_ORDER) lists[role] = patterns(role);
   const contractName = rustTrim(contract.contract_name);
   const contractVersion = rustTrim(contract.contract_version);
   checkLine("contract_name", contractName, problems);
   checkLine("contract_version", contractVersion, problems);
+  return { contractName, contractVersion, schemaVersion: contract.schema_version, services, patterns: lists };
+}
 
-  if (problems.length > 0) {
-    const lines = [`cannot generate config/devices.cmd from ${where}:`, ...problems.map((p) => `  - ${p}`)];
-    throw userError(PLUGIN_NAME, lines.join("\n"), contract.path);
-  }
-
+/** The script itself, from checked values. */
+function renderDevicesCmd({ contractName, contractVersion, schemaVersion, services, patterns }: ScriptValues): Buffer {
+  const quotedList = (list: readonly string[]) => list.map((p) => `"${p}"`).join(" ");
   const lines = [
     "@echo off",
     "rem -----------------------------------------------------------------------------",
@@ -120,7 +136,7 @@ export function generateDevicesCmd(contract: DeviceContract, options: GenerateDe
     "rem Source of truth: Windows device contract JSON",
     "rem Generator: scripts/generate-guest-tools-devices-cmd.py",
     ...(contractName ? [`rem Contract name: ${contractName}`] : []),
-    `rem Contract schema_version: ${contract.schema_version}`,
+    `rem Contract schema_version: ${schemaVersion}`,
     ...(contractVersion ? [`rem Contract version: ${contractVersion}`] : []),
     "rem -----------------------------------------------------------------------------",
     "",
@@ -130,27 +146,27 @@ export function generateDevicesCmd(contract: DeviceContract, options: GenerateDe
     "rem Boot-critical storage (virtio-blk)",
     "rem ---------------------------",
     "",
-    `set "AERO_VIRTIO_BLK_SERVICE=${blkService}"`,
+    `set "AERO_VIRTIO_BLK_SERVICE=${services.virtioBlk}"`,
     'set "AERO_VIRTIO_BLK_SYS="',
-    `set AERO_VIRTIO_BLK_HWIDS=${quotedList(blk)}`,
+    `set AERO_VIRTIO_BLK_HWIDS=${quotedList(patterns.virtioBlk)}`,
     "",
     "rem ---------------------------",
     "rem Non-boot-critical devices (used by verify.ps1)",
     "rem ---------------------------",
     "",
-    `set "AERO_VIRTIO_NET_SERVICE=${netService}"`,
-    `set AERO_VIRTIO_NET_HWIDS=${quotedList(net)}`,
-    `set "AERO_VIRTIO_INPUT_SERVICE=${inputService}"`,
-    `set AERO_VIRTIO_INPUT_HWIDS=${quotedList(input)}`,
-    `set "AERO_VIRTIO_SND_SERVICE=${sndService}"`,
+    `set "AERO_VIRTIO_NET_SERVICE=${services.virtioNet}"`,
+    `set AERO_VIRTIO_NET_HWIDS=${quotedList(patterns.virtioNet)}`,
+    `set "AERO_VIRTIO_INPUT_SERVICE=${services.virtioInput}"`,
+    `set AERO_VIRTIO_INPUT_HWIDS=${quotedList(patterns.virtioInput)}`,
+    `set "AERO_VIRTIO_SND_SERVICE=${services.virtioSnd}"`,
     'set "AERO_VIRTIO_SND_SYS="',
-    `set AERO_VIRTIO_SND_HWIDS=${quotedList(snd)}`,
+    `set AERO_VIRTIO_SND_HWIDS=${quotedList(patterns.virtioSnd)}`,
     "rem",
     "rem AeroGPU HWIDs:",
-    ...gpu.map((p) => `rem   - ${p}`),
+    ...patterns.aeroGpu.map((p) => `rem   - ${p}`),
     "rem Legacy AeroGPU device models are intentionally out of scope for Guest Tools; use drivers/aerogpu/packaging/win7/legacy with emulator/aerogpu-legacy if needed.",
-    `set "AERO_GPU_SERVICE=${gpuService}"`,
-    `set AERO_GPU_HWIDS=${quotedList(gpu)}`,
+    `set "AERO_GPU_SERVICE=${services.aeroGpu}"`,
+    `set AERO_GPU_HWIDS=${quotedList(patterns.aeroGpu)}`,
     "",
   ];
   return Buffer.from(lines.map((line) => `${line}\r\n`).join(""), "utf8");

@@ -3,7 +3,7 @@
  * sections name, its service binaries, and which of them a driver folder lacks. Pure.
  */
 import { asciiLower, compareCodePoints } from "../shared/paths.js";
-import { keyValue, parseInf, splitLines, stripComment, stripQuotes, trim } from "./lines.js";
+import { keyValue, parseInf, splitLines, stripComment, stripQuotes, trim, type ParsedInf } from "./lines.js";
 
 /** Normalise a file token: trim, drop quotes and leading `.\`, use `/`. */
 export function normalizeInfToken(token: string): string {
@@ -23,26 +23,44 @@ export interface InfReferences {
   needsAnyWdfCoInstaller: boolean;
 }
 
+type Sections = ParsedInf["sections"];
+/** Record one referenced file token (skipped when empty or a `%` substitution). */
+type AddFile = (token: string) => void;
+
 /**
  * The files an INF expects beside it: CatalogFile*, SourceDisksFiles*, CopyFiles (direct and via
  * file-list sections), CopyINF, ServiceBinary (via AddService and any `ServiceBinary=` line) and
- * WdfCoInstaller*.dll. Tokens with `%` (string substitutions) are left out.
+ * WdfCoInstaller*.dll. Tokens with `%` (string substitutions) are left out. The steps run in
+ * this order, which is the order of `files`.
  */
 export function infReferencedFiles(text: string): InfReferences {
   const { sections } = parseInf(text);
   const files: string[] = [];
-  const add = (token: string) => {
+  const add: AddFile = (token) => {
     if (token && !token.includes("%")) files.push(token);
   };
+  versionCatalogs(sections, add);
+  const serviceSections = sectionReferences(sections, add);
+  serviceBinaries(sections, serviceSections, add);
+  const needsAnyWdfCoInstaller = textReferences(text, add);
+  return { files, needsAnyWdfCoInstaller };
+}
 
-  const version = sections.get("version");
-  for (const line of version?.lines ?? []) {
+/** `CatalogFile*=` in [Version]. */
+function versionCatalogs(sections: Sections, add: AddFile): void {
+  for (const line of sections.get("version")?.lines ?? []) {
     const kv = keyValue(line);
     if (!kv || !asciiLower(kv.key).startsWith("catalogfile")) continue;
     const cat = normalizeInfToken(kv.value.split(",")[0]!);
     if (asciiLower(cat).endsWith(".cat")) add(cat);
   }
+}
 
+/**
+ * SourceDisksFiles* entries, CopyFiles and CopyINF of every section, in section order; returns
+ * the service-install sections that AddService lines name.
+ */
+function sectionReferences(sections: Sections, add: AddFile): Set<string> {
   const serviceSections = new Set<string>();
   for (const [key, section] of sections) {
     if (key.startsWith("sourcedisksfiles")) {
@@ -56,24 +74,7 @@ export function infReferencedFiles(text: string): InfReferences {
       if (!kv) continue;
       const k = asciiLower(kv.key);
       if (k === "copyfiles") {
-        for (const raw of kv.value.split(",")) {
-          const t = trim(raw);
-          if (t.startsWith("@")) {
-            add(normalizeInfToken(t.slice(1)));
-            continue;
-          }
-          const tok = normalizeInfToken(t);
-          if (!tok || tok.includes("%")) continue;
-          const list = sections.get(asciiLower(tok));
-          if (!list) {
-            add(tok);
-            continue;
-          }
-          for (const entry of list.lines) {
-            const f = normalizeInfToken(entry.split(",")[0]!).replace(/^@/, "");
-            if (f.includes(".") || f.includes("/")) add(f);
-          }
-        }
+        copyFiles(kv.value, sections, add);
       } else if (k === "copyinf") {
         for (const raw of kv.value.split(",")) {
           const f = normalizeInfToken(raw).replace(/^@/, "");
@@ -85,6 +86,33 @@ export function infReferencedFiles(text: string): InfReferences {
       }
     }
   }
+  return serviceSections;
+}
+
+/** One `CopyFiles=` value: `@file` directly, else a file-list section's entries, else the token as a file. */
+function copyFiles(value: string, sections: Sections, add: AddFile): void {
+  for (const raw of value.split(",")) {
+    const t = trim(raw);
+    if (t.startsWith("@")) {
+      add(normalizeInfToken(t.slice(1)));
+      continue;
+    }
+    const tok = normalizeInfToken(t);
+    if (!tok || tok.includes("%")) continue;
+    const list = sections.get(asciiLower(tok));
+    if (!list) {
+      add(tok);
+      continue;
+    }
+    for (const entry of list.lines) {
+      const f = normalizeInfToken(entry.split(",")[0]!).replace(/^@/, "");
+      if (f.includes(".") || f.includes("/")) add(f);
+    }
+  }
+}
+
+/** `ServiceBinary=` (.sys) of the service-install sections. */
+function serviceBinaries(sections: Sections, serviceSections: Set<string>, add: AddFile): void {
   for (const key of serviceSections) {
     for (const line of sections.get(key)?.lines ?? []) {
       const kv = keyValue(line);
@@ -93,8 +121,14 @@ export function infReferencedFiles(text: string): InfReferences {
       if (asciiLower(bin).endsWith(".sys")) add(bin);
     }
   }
+}
 
-  // Line patterns over the whole text (not section-aware), as the original also applies them.
+/**
+ * Line patterns over the whole text (not section-aware), as the original also applies them:
+ * CatalogFile and ServiceBinary lines, then WdfCoInstaller DLLs. True when the text mentions a
+ * KMDF coinstaller without naming its DLL.
+ */
+function textReferences(text: string, add: AddFile): boolean {
   const lines = splitLines(text).map(stripComment);
   for (const line of lines) {
     const m =
@@ -104,15 +138,11 @@ export function infReferencedFiles(text: string): InfReferences {
     // required a file literally named "a.cat,x").
     add(basename(normalizeInfToken(m[1]!.split(",")[0]!)));
   }
-
-  let needsAnyWdfCoInstaller = false;
   const stripped = lines.join("\n");
-  if (/wdfcoinstaller/i.test(stripped)) {
-    const named = stripped.match(/wdfcoinstaller[0-9a-z_]*\.dll/gi) ?? [];
-    for (const dll of named) add(dll);
-    needsAnyWdfCoInstaller = named.length === 0;
-  }
-  return { files, needsAnyWdfCoInstaller };
+  if (!/wdfcoinstaller/i.test(stripped)) return false;
+  const named = stripped.match(/wdfcoinstaller[0-9a-z_]*\.dll/gi) ?? [];
+  for (const dll of named) add(dll);
+  return named.length === 0;
 }
 
 /** A referenced file that is not among the packaged files. */

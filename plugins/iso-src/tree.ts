@@ -174,18 +174,27 @@ interface PendingDir {
   length: number;
 }
 
+/** What the walk builds and checks against, shared by each directory's reading. */
+interface Walk {
+  image: Image;
+  joliet: boolean;
+  limits: IsoReadLimits;
+  entries: IsoEntry[];
+  /** Directories still to read. */
+  stack: PendingDir[];
+}
+
 async function walk(image: Image, vd: DecodedVolumeDescriptor, joliet: boolean, limits: IsoReadLimits): Promise<IsoEntry[]> {
   const root = vd.root!;
   if (!(root.flags & FLAG_DIRECTORY)) throw new IsoFormatError("the root directory record is not a directory");
-  const entries: IsoEntry[] = [];
+  const state: Walk = { image, joliet, limits, entries: [], stack: [{ path: "", depth: 0, offset: (root.extent + root.xaLength) * SECTOR, length: root.dataLength }] };
   const visited = new Set<number>();
   // Directory extents never overlap either: together they fit in the image. Without this bound,
   // records pointing many directories at the same big region make the walk read it again and
   // again (a 64 MiB image could demand 1 TiB of reads).
   let directoryBytes = 0;
-  const stack: PendingDir[] = [{ path: "", depth: 0, offset: (root.extent + root.xaLength) * SECTOR, length: root.dataLength }];
-  while (stack.length) {
-    const dir = stack.pop()!;
+  while (state.stack.length) {
+    const dir = state.stack.pop()!;
     const where = dir.path === "" ? "the root directory" : `directory "${dir.path}"`;
     if (visited.has(dir.offset)) throw new IsoFormatError(`${where} points back at a directory already read (a loop)`);
     visited.add(dir.offset);
@@ -196,67 +205,84 @@ async function walk(image: Image, vd: DecodedVolumeDescriptor, joliet: boolean, 
     if (directoryBytes > image.size) {
       throw new IsoFormatError(`the directories claim ${directoryBytes} bytes in all, more than the whole image (${image.size} bytes)`);
     }
-    const data = await image.read(dir.offset, dir.length, where);
-    const names = new Set<string>();
-    let multi: IsoEntry | undefined; // an unfinished multi-extent file
-    let pos = 0;
-    while (pos < data.length) {
-      if (data[pos] === 0) {
-        // Records never cross a sector; a zero length byte means "continue in the next sector".
-        pos = (Math.floor(pos / SECTOR) + 1) * SECTOR;
-        continue;
-      }
-      let record: DecodedDirRecord;
-      try {
-        record = decodeDirRecord(data, pos, data.length);
-      } catch (err) {
-        throw new IsoFormatError(`${where}, byte ${pos}: ${(err as Error).message}`);
-      }
-      pos += record.length;
-      const id = record.id;
-      if (id.length === 1 && (id[0] === 0 || id[0] === 1)) continue; // "." and ".."
-      if (record.flags & FLAG_ASSOCIATED) continue;
-      const name = recordName(record, joliet, where);
-      const path = dir.path === "" ? name : `${dir.path}/${name}`;
-      const isDirectory = (record.flags & FLAG_DIRECTORY) !== 0;
-      const offset = (record.extent + record.xaLength) * SECTOR;
-
-      if (multi) {
-        if (multi.path !== path || isDirectory) throw new IsoFormatError(`multi-extent file "${multi.path}" ends without its final record`);
-        checkExtent(image, offset, record.dataLength, multi.path);
-        if (record.dataLength > 0) multi.extents.push({ offset, length: record.dataLength });
-        multi.size += record.dataLength;
-        // Extents of one file never overlap: more bytes than the image holds is a hostile claim
-        // (isoSrc would allocate or read all of it).
-        if (multi.size > image.size) {
-          throw new IsoFormatError(`multi-extent file "${multi.path}" claims ${multi.size} bytes, more than the whole image (${image.size} bytes)`);
-        }
-        if (!(record.flags & FLAG_MULTI_EXTENT)) multi = undefined;
-        continue;
-      }
-      if (names.has(name)) throw new IsoFormatError(`${where} lists "${name}" twice`);
-      names.add(name);
-      if (entries.length >= limits.maxEntries) throw new IsoFormatError(`the image has more than ${limits.maxEntries} entries`);
-      const mtime = decodeRecordDate(record.date);
-
-      if (isDirectory) {
-        if (dir.depth + 1 > limits.maxDepth) throw new IsoFormatError(`"${path}" is nested deeper than ${limits.maxDepth} levels`);
-        entries.push({ path, isDirectory: true, size: 0, extents: [], mtime });
-        stack.push({ path, depth: dir.depth + 1, offset, length: record.dataLength });
-        continue;
-      }
-      if (record.fileUnitSize !== 0 || record.interleaveGap !== 0) {
-        throw new IsoFormatError(`"${path}" is recorded in interleaved mode, which is not supported`);
-      }
-      checkExtent(image, offset, record.dataLength, path);
-      const entry: IsoEntry = { path, isDirectory: false, size: record.dataLength, extents: [], mtime };
-      if (record.dataLength > 0) entry.extents.push({ offset, length: record.dataLength });
-      entries.push(entry);
-      if (record.flags & FLAG_MULTI_EXTENT) multi = entry;
-    }
-    if (multi) throw new IsoFormatError(`multi-extent file "${multi.path}" ends without its final record`);
+    readDirectory(state, dir, where, await image.read(dir.offset, dir.length, where));
   }
-  return entries;
+  return state.entries;
+}
+
+/** The records of one directory's extent, in order, decoded one at a time ("." and ".." skipped). */
+function* directoryRecords(data: Buffer, where: string): Generator<DecodedDirRecord> {
+  let pos = 0;
+  while (pos < data.length) {
+    if (data[pos] === 0) {
+      // Records never cross a sector; a zero length byte means "continue in the next sector".
+      pos = (Math.floor(pos / SECTOR) + 1) * SECTOR;
+      continue;
+    }
+    let record: DecodedDirRecord;
+    try {
+      record = decodeDirRecord(data, pos, data.length);
+    } catch (err) {
+      throw new IsoFormatError(`${where}, byte ${pos}: ${(err as Error).message}`);
+    }
+    pos += record.length;
+    const id = record.id;
+    if (id.length === 1 && (id[0] === 0 || id[0] === 1)) continue; // "." and ".."
+    yield record;
+  }
+}
+
+/** One directory's entries (and its subdirectories, onto the stack), every record checked. */
+function readDirectory(state: Walk, dir: PendingDir, where: string, data: Buffer): void {
+  const { image, limits, entries } = state;
+  const names = new Set<string>();
+  let multi: IsoEntry | undefined; // an unfinished multi-extent file
+  for (const record of directoryRecords(data, where)) {
+    if (record.flags & FLAG_ASSOCIATED) continue;
+    const name = recordName(record, state.joliet, where);
+    const path = dir.path === "" ? name : `${dir.path}/${name}`;
+    const isDirectory = (record.flags & FLAG_DIRECTORY) !== 0;
+    const offset = (record.extent + record.xaLength) * SECTOR;
+
+    if (multi) {
+      if (multi.path !== path || isDirectory) throw new IsoFormatError(`multi-extent file "${multi.path}" ends without its final record`);
+      addExtent(image, multi, offset, record.dataLength);
+      if (!(record.flags & FLAG_MULTI_EXTENT)) multi = undefined;
+      continue;
+    }
+    if (names.has(name)) throw new IsoFormatError(`${where} lists "${name}" twice`);
+    names.add(name);
+    if (entries.length >= limits.maxEntries) throw new IsoFormatError(`the image has more than ${limits.maxEntries} entries`);
+    const mtime = decodeRecordDate(record.date);
+
+    if (isDirectory) {
+      if (dir.depth + 1 > limits.maxDepth) throw new IsoFormatError(`"${path}" is nested deeper than ${limits.maxDepth} levels`);
+      entries.push({ path, isDirectory: true, size: 0, extents: [], mtime });
+      state.stack.push({ path, depth: dir.depth + 1, offset, length: record.dataLength });
+      continue;
+    }
+    if (record.fileUnitSize !== 0 || record.interleaveGap !== 0) {
+      throw new IsoFormatError(`"${path}" is recorded in interleaved mode, which is not supported`);
+    }
+    checkExtent(image, offset, record.dataLength, path);
+    const entry: IsoEntry = { path, isDirectory: false, size: record.dataLength, extents: [], mtime };
+    if (record.dataLength > 0) entry.extents.push({ offset, length: record.dataLength });
+    entries.push(entry);
+    if (record.flags & FLAG_MULTI_EXTENT) multi = entry;
+  }
+  if (multi) throw new IsoFormatError(`multi-extent file "${multi.path}" ends without its final record`);
+}
+
+/** A further extent of a multi-extent file. */
+function addExtent(image: Image, multi: IsoEntry, offset: number, length: number): void {
+  checkExtent(image, offset, length, multi.path);
+  if (length > 0) multi.extents.push({ offset, length });
+  multi.size += length;
+  // Extents of one file never overlap: more bytes than the image holds is a hostile claim
+  // (isoSrc would allocate or read all of it).
+  if (multi.size > image.size) {
+    throw new IsoFormatError(`multi-extent file "${multi.path}" claims ${multi.size} bytes, more than the whole image (${image.size} bytes)`);
+  }
 }
 
 function checkExtent(image: Image, offset: number, length: number, path: string): void {

@@ -8,16 +8,18 @@
  * re-checked and re-hashed until it is unique in its directory.
  *
  * Joliet tree: the original names, UCS-2 big-endian, no ";1". Names are validated first
- * (64 UTF-16 units, BMP only, none of the characters Joliet reserves) by `jolietNameProblem`,
- * and whole paths by `checkMediaPaths`, the one check both the writer and validate run.
+ * (64 UTF-16 units, BMP only, none of the characters Joliet reserves) by `jolietNameProblem`
+ * (joliet.ts), and whole paths by `checkMediaPaths` (media-paths.ts), the one check both the
+ * writer and validate run; both are re-exported here, their old home.
  */
 import { createHash } from "node:crypto";
 import { asciiUpper, compareCodePoints } from "../shared/paths.js";
 
+export { decodeUcs2, encodeUcs2, JOLIET_NAME_MAX, jolietNameProblem } from "./joliet.js";
+export { checkMediaPaths, MAX_DIRECTORIES, MAX_PATH_UNITS, type MediaPathProblem, type MediaPathRule } from "./media-paths.js";
+
 /** Longest ISO9660 identifier we record (level 2 directory identifier; file identifier in all). */
 export const ISO_ID_MAX = 31;
-/** Joliet names: 64 UCS-2 characters (128 bytes), per the Joliet specification. */
-export const JOLIET_NAME_MAX = 64;
 /** The extension a suffixed file identifier keeps, so the name part keeps >= 11 characters. */
 const SUFFIXED_EXT_MAX = 8;
 const SUFFIX_LENGTH = 9; // "_" + 8 hex digits
@@ -167,138 +169,6 @@ export function compareJolietNames(a: string, b: string): number {
     comparePadded(codeUnits(x.ext), codeUnits(y.ext), 0x20) ||
     (a < b ? -1 : a > b ? 1 : 0)
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Joliet
-
-/** Characters Joliet reserves (control characters and * / : ; ? \). */
-const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/;
-/** A name with none of the problems below: 1-64 units, no reserved character, no surrogate. */
-const JOLIET_SAFE = /^[^\u0000-\u001f*/:;?\\\ud800-\udfff]{1,64}$/;
-
-/**
- * Why a name cannot be a Joliet identifier, or undefined when it can. The message names the
- * rule and its limit; callers add the path.
- */
-export function jolietNameProblem(name: string): string | undefined {
-  if (JOLIET_SAFE.test(name)) return undefined; // the common case, in one linear scan
-  if (name.length > JOLIET_NAME_MAX) {
-    return `the name is ${name.length} UTF-16 code units long; Joliet allows at most ${JOLIET_NAME_MAX} (max=${JOLIET_NAME_MAX} code units)`;
-  }
-  for (let i = 0; i < name.length; i++) {
-    const unit = name.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdfff) {
-      const cp = name.codePointAt(i)!;
-      const isPair = cp > 0xffff;
-      const shown = isPair ? `'${String.fromCodePoint(cp)}' ` : "";
-      return isPair
-        ? `character ${shown}(U+${cp.toString(16).toUpperCase()}) is outside the Basic Multilingual Plane; Joliet UCS-2 can only encode U+0000..U+FFFF`
-        : `the name contains an unpaired surrogate (U+${unit.toString(16).toUpperCase()}), which is not valid Unicode`;
-    }
-  }
-  const bad = JOLIET_FORBIDDEN.exec(name);
-  if (bad) {
-    const cp = bad[0].charCodeAt(0);
-    const shown = cp < 0x20 ? `control character U+${cp.toString(16).toUpperCase().padStart(4, "0")}` : `'${bad[0]}'`;
-    return `the name contains ${shown}, which Joliet does not allow in names (control characters and * / : ; ? \\)`;
-  }
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Every limit the media puts on its paths, as one pure check
-
-/** Longest package path (UTF-16 units, "/" separators included): ISO9660's path limit, kept by Joliet. */
-export const MAX_PATH_UNITS = 240;
-/** Path table parent numbers are 16-bit. */
-export const MAX_DIRECTORIES = 0xffff;
-
-export interface MediaPathProblem {
-  /** The package path (or directory) the problem is about; "" for the whole set. */
-  path: string;
-  rule: "invalid-package-path" | "duplicate-path" | "path-too-long" | "joliet-name" | "file-folder-conflict" | "too-many-directories";
-  message: string;
-}
-
-/** The rule ids of the media path limits, which validateSpec reports (the writer throws them). */
-export type MediaPathRule = MediaPathProblem["rule"];
-
-/** An empty, "." or ".." component (a leading or doubled "/" makes an empty one). */
-const BAD_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
-
-/**
- * Why these package paths (the files of one medium) cannot be written, in path order: not a
- * relative path, given twice, longer than 240 UTF-16 units, a component Joliet cannot hold
- * (`jolietNameProblem`; each directory once), a file where another path needs a directory, more
- * directories than a path table can number. The ISO writer refuses exactly these before any
- * output (`planLayout`), and validateSpec reports them with the other problems, so `validate`
- * and the build cannot disagree. The zip holds anything that passes this.
- */
-export function checkMediaPaths(paths: Iterable<string>): MediaPathProblem[] {
-  const problems: MediaPathProblem[] = [];
-  const list = [...paths];
-  const files = new Set(list);
-  const seen = new Set<string>();
-  const dirs = new Set<string>();
-  // No sort of the whole list (the writer sorts once, later), and each folder is looked at once:
-  // walking up from a file stops at the first folder already seen.
-  for (const path of list) {
-    if (seen.has(path)) {
-      problems.push({ path, rule: "duplicate-path", message: "the same path is given twice" });
-      continue;
-    }
-    seen.add(path);
-    if (BAD_COMPONENT.test(path)) {
-      problems.push({ path, rule: "invalid-package-path", message: 'not a relative package path (empty, "." or ".." component, or a leading "/")' });
-      continue;
-    }
-    if (path.length > MAX_PATH_UNITS) {
-      problems.push({
-        path,
-        rule: "path-too-long",
-        message: `the path is ${path.length} UTF-16 code units long; Joliet paths may be at most ${MAX_PATH_UNITS} (max=${MAX_PATH_UNITS} code units)`,
-      });
-    }
-    let end = path.lastIndexOf("/");
-    const fileProblem = jolietNameProblem(path.slice(end + 1));
-    if (fileProblem) problems.push({ path, rule: "joliet-name", message: `invalid Joliet file name: ${fileProblem}` });
-    while (end > 0) {
-      const dir = path.slice(0, end);
-      if (dirs.has(dir)) break;
-      dirs.add(dir);
-      if (files.has(dir)) {
-        problems.push({ path: dir, rule: "file-folder-conflict", message: `is a file but "${path}" needs it to be a directory` });
-      }
-      end = dir.lastIndexOf("/");
-      const dirProblem = jolietNameProblem(dir.slice(end + 1));
-      if (dirProblem) problems.push({ path: dir, rule: "joliet-name", message: `invalid Joliet directory name: ${dirProblem}` });
-    }
-  }
-  problems.sort((a, b) => compareCodePoints(a.path, b.path)); // stable: one path's problems keep their order
-  if (dirs.size + 1 > MAX_DIRECTORIES) {
-    problems.push({
-      path: "",
-      rule: "too-many-directories",
-      message: `${dirs.size + 1} directories; an ISO9660 path table can number at most ${MAX_DIRECTORIES}`,
-    });
-  }
-  return problems;
-}
-
-/** UCS-2 big-endian bytes of a name that passed `jolietNameProblem`. */
-export function encodeUcs2(text: string): Buffer {
-  const buf = Buffer.alloc(text.length * 2);
-  for (let i = 0; i < text.length; i++) buf.writeUInt16BE(text.charCodeAt(i), i * 2);
-  return buf;
-}
-
-/** Decode UCS-2BE (UTF-16BE) bytes; an odd trailing byte is ignored. */
-export function decodeUcs2(bytes: Buffer): string {
-  const even = bytes.length & ~1;
-  const swapped = Buffer.from(bytes.subarray(0, even));
-  swapped.swap16();
-  return swapped.toString("utf16le");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,5 +17,6 @@ export {
   type RustRegexOptions,
 } from "./rust-regex.js";
 export { foldCase, normalizeDriverName, fileExtension, hasAeroGpuAlias } from "./names.js";
-export { findDuplicateKeys, jsonSyntaxError, type DuplicateKey } from "./json-keys.js";
+// The spec's JSON is read by shared/json/; these names stay exported here for earlier callers.
+export { findDuplicateKeys, jsonSyntaxError, type DuplicateKey } from "../shared/json/index.js";
 export { matchSpecDriver } from "./match.js";

@@ -7,7 +7,6 @@ import {
   literal,
   MAX_PATTERN_LENGTH,
   MAX_PATTERN_NESTING,
-  PatternReader,
   prevCheck,
   RE2_AFTER_WORD,
   RE2_NOT_AFTER_WORD,
@@ -17,6 +16,8 @@ import {
   type Flags,
   type Piece,
 } from "./rust-regex-syntax.js";
+import { readGroupHead, type FailAt } from "./rust-regex-groups.js";
+import { PatternReader } from "./rust-regex-reader.js";
 
 /** What a translation yields: the JavaScript pattern and the RE2 one. */
 export interface Translation {
@@ -240,68 +241,14 @@ export class Translator extends PatternReader {
 
   /** After '(': flagsOnly for `(?flags)`, changedCase when a leading one switches case sensitivity. */
   private group(atStart: boolean): { flagsOnly: boolean; changedCase?: boolean } {
-    this.pos++; // '('
-    if (this.peek() !== "?") {
+    const head = readGroupHead(this.chars, this.pos + 1, this.flags, this.failAt);
+    this.pos = head.end;
+    if (head.kind === "group") {
       this.openGroup("(", this.flags);
       return { flagsOnly: false };
     }
-    this.pos++; // '?'
-    const c = this.peek();
-    if (c === "=" || c === "!" || (c === "<" && (this.peek(1) === "=" || this.peek(1) === "!"))) {
-      this.fail("look-around ((?=, (?!, (?<=, (?<!) is not supported by the Rust regex crate");
-    }
-    if (c === "P" && this.peek(1) === "<") {
-      this.pos += 2;
-      this.groupName();
-      return { flagsOnly: false };
-    }
-    if (c === "<") {
-      this.pos++;
-      this.groupName();
-      return { flagsOnly: false };
-    }
-    // Flags: (?flags) or (?flags:...)
-    const next: Flags = { ...this.flags };
-    let negate = false;
-    let sawFlag = false;
-    const seen = new Set<string>();
-    for (;;) {
-      const f = this.peek();
-      if (f === undefined) this.fail("unclosed group: missing ')'");
-      if (f === ")" || f === ":") break;
-      if (f === "-") {
-        if (negate) this.fail("repeated '-' in flag group");
-        negate = true;
-        sawFlag = false;
-        this.pos++;
-        continue;
-      }
-      if (seen.has(f)) this.fail(`duplicate flag '${f}'`);
-      seen.add(f);
-      sawFlag = true;
-      switch (f) {
-        case "i":
-        case "m":
-        case "s":
-          next[f] = !negate;
-          break;
-        case "u":
-          if (negate) this.fail("(?-u) (ASCII-only classes) is not supported");
-          break;
-        case "U":
-        case "x":
-        case "R":
-          if (!negate) this.fail(`inline flag '${f}' is not supported (only i, m and s are)`);
-          break;
-        default:
-          this.fail(`unrecognized inline flag '${f}'`);
-      }
-      this.pos++;
-    }
-    if (negate && !sawFlag) this.fail("'-' in flag group must be followed by a flag");
-    const close = this.peek();
-    this.pos++;
-    if (close === ":") {
+    const next = head.flags;
+    if (head.scoped) {
       if (next.i !== this.flags.i) {
         this.fail("a scoped case flag ((?i:...) or (?-i:...)) that changes case sensitivity is not supported; put (?i) at the very start instead");
       }
@@ -322,20 +269,11 @@ export class Translator extends PatternReader {
     return changedCase === undefined ? { flagsOnly: true } : { flagsOnly: true, changedCase };
   }
 
-  private groupName(): void {
-    let name = "";
-    for (;;) {
-      const c = this.peek();
-      if (c === undefined) this.fail("unclosed capture group name");
-      this.pos++;
-      if (c === ">") break;
-      if (!/[_0-9A-Za-z.[\]]/.test(c)) this.fail(`invalid character ${JSON.stringify(c)} in capture group name`);
-      name += c;
-    }
-    if (!name) this.fail("empty capture group name");
-    // The name only matters for extracting captures, which we never do: a plain group matches the same.
-    this.openGroup("(", this.flags);
-  }
+  /** The reader's error at another position than the current one (the group head's). */
+  private readonly failAt: FailAt = (reason, pos) => {
+    this.pos = pos;
+    return this.fail(reason);
+  };
 
   private openGroup(js: string, inner: Flags): void {
     if (this.stack.length >= MAX_PATTERN_NESTING) this.fail(`groups nested more than ${MAX_PATTERN_NESTING} deep (the Rust regex crate's nest limit)`);

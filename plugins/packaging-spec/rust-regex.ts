@@ -4,13 +4,13 @@
  * `\&`, `\-`, `\~`, `\#` (and `rustRegexEscape` produces them) that a `u`-mode RegExp rejects, and
  * Rust's `\d`, `\w`, `\s`, `\b` and `.` mean something else than in JavaScript.
  *
- * The Translator (rust-regex-translate.ts, over the atoms and tables of rust-regex-syntax.ts)
- * parses the Rust syntax once and writes two equivalent patterns: a JavaScript one
- * (`translateRustRegex`, always `u` mode) and an RE2 one, which `compileRustRegex` matches with
- * re2js. Matching must not backtrack: the regex crate never does, and a JavaScript RegExp such as
- * `^(a+)+$` takes minutes on a 40-character INF line. Constructs that cannot be expressed
- * faithfully are refused with an error that names the pattern, as are those Rust itself refuses
- * (look-around, backreferences). Supported flags: `i` (only where it does not change case
+ * The Translator (rust-regex-translate.ts, over the atoms of rust-regex-reader.ts and the tables
+ * of rust-regex-syntax.ts) parses the Rust syntax once and writes two equivalent patterns: a
+ * JavaScript one (`translateRustRegex`, always `u` mode) and an RE2 one, which `compileRustRegex`
+ * matches with re2js. Matching must not backtrack: the regex crate never does, and a JavaScript
+ * RegExp such as `^(a+)+$` takes minutes on a 40-character INF line. Constructs that cannot be
+ * expressed faithfully are refused with an error that names the pattern, as are those Rust itself
+ * refuses (look-around, backreferences). Supported flags: `i` (only where it does not change case
  * sensitivity mid-pattern: JavaScript has no scoped case flag on Node 20), `m` and `s` (anywhere).
  */
 import { re2, RustRegexError } from "./rust-regex-syntax.js";

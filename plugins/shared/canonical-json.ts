@@ -16,13 +16,13 @@
  * Known difference: serde_json (default features) parses decimal fractions with a fast algorithm
  * that can be one ulp off for inputs with more than ~17 significant digits; we round correctly.
  *
- * The document is read by json-document.ts (re-exported here, as before).
+ * The document is read by json/ (its located tree; re-exported here, as before).
  */
 import { createHash } from "node:crypto";
 import { compareCodePoints } from "./paths.js";
-import { parseJsonDocument, type JsonValue } from "./json-document.js";
+import { parseJsonDocument, type JsonValue } from "./json/index.js";
 
-export { JsonSyntaxError, jsonText, parseJsonDocument, type JsonEntry, type JsonValue } from "./json-document.js";
+export { JsonSyntaxError, jsonText, parseJsonDocument, type JsonEntry, type JsonValue } from "./json/index.js";
 
 /** Keys sort by code point (serde_json's BTreeMap order over UTF-8 bytes). */
 export const compareKeys = compareCodePoints;

@@ -2,7 +2,7 @@
  * Pure checks of finished media against a manifest: what `gulp verify` reports. Every problem is
  * one line; the caller decides how to show them.
  */
-import { jsonText } from "../shared/canonical-json.js";
+import { readJson } from "../shared/json/index.js";
 import { compareCodePoints } from "../shared/paths.js";
 import { DEFAULT_MANIFEST_NAME } from "../manifest/document.js";
 import type { MediaFile, MediaListing } from "./read.js";
@@ -25,7 +25,7 @@ export function parseManifestFiles(bytes: Buffer, label: string): ManifestFiles 
   const problems: string[] = [];
   let document: unknown;
   try {
-    document = JSON.parse(jsonText(bytes));
+    document = readJson(bytes);
   } catch (err) {
     return { files, problems: [`${label} is not valid JSON: ${(err as Error).message}`], document: undefined };
   }

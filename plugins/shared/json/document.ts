@@ -1,9 +1,11 @@
 /**
- * The one strict JSON reader of the build: unlike JSON.parse, `parseJsonDocument` keeps duplicate
- * keys, key order, the exact text of numbers and source positions, which strict loaders (device
- * contract) and canonical hashing (canonical-json.ts) need; `jsonText` decodes the bytes (UTF-8,
- * one BOM ignored). Nesting deeper than serde_json's recursion limit (128) is an error.
+ * The located JSON tree: unlike JSON.parse, `parseJsonDocument` keeps duplicate keys, key order,
+ * the exact text of numbers and source positions, which strict loaders (device contract),
+ * canonical hashing (canonical-json.ts) and the plain-value reader (values.ts) need. Nesting
+ * deeper than serde_json's recursion limit (128) is an error.
  */
+import { scanNumber, scanString, type FailAt } from "./literals.js";
+import { JsonSyntaxError, jsonText } from "./text.js";
 
 interface Located {
   /** 1-based line and column (in UTF-16 units) where the value starts. */
@@ -24,36 +26,8 @@ export interface JsonEntry extends Located {
   value: JsonValue;
 }
 
-/** A JSON syntax error; `code` makes asPluginError report it as a user mistake (no stack). */
-export class JsonSyntaxError extends Error {
-  readonly code = "EJSONSYNTAX";
-  constructor(
-    readonly reason: string,
-    readonly line: number,
-    readonly column: number,
-  ) {
-    super(`${reason} at line ${line} column ${column}`);
-    this.name = "JsonSyntaxError";
-  }
-}
-
 /** serde_json's default recursion limit: 128 nested arrays/objects fail, 127 pass. */
 const MAX_DEPTH = 127;
-
-/** Decode input bytes as strict UTF-8 and drop one leading BOM. */
-export function jsonText(input: Buffer | string): string {
-  let text: string;
-  if (typeof input === "string") {
-    text = input;
-  } else {
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input);
-    } catch {
-      throw new JsonSyntaxError("input is not valid UTF-8", 1, 1);
-    }
-  }
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
 
 /** Parse a complete JSON document (RFC 8259 grammar, as strict as serde_json). */
 export function parseJsonDocument(input: Buffer | string): JsonValue {
@@ -91,8 +65,10 @@ class Parser {
         }
       }
     }
-    throw new JsonSyntaxError(reason, line, pos - lineStart + 1);
+    throw new JsonSyntaxError(reason, line, pos - lineStart + 1, pos);
   }
+
+  readonly #failAt: FailAt = (reason, pos) => this.#fail(reason, pos);
 
   #loc(): Located {
     return { line: this.#line, column: this.#pos - this.#lineStart + 1 };
@@ -216,100 +192,14 @@ class Parser {
   }
 
   #string(): string {
-    const t = this.text;
-    this.#pos++; // opening quote
-    let out = "";
-    let runStart = this.#pos;
-    for (;;) {
-      if (this.#pos >= t.length) this.#fail("EOF while parsing a string");
-      const c = t.charCodeAt(this.#pos);
-      if (c === 0x22) {
-        out += t.slice(runStart, this.#pos);
-        this.#pos++;
-        return out;
-      }
-      if (c < 0x20) this.#fail("control character (\\u0000-\\u001F) found while parsing a string");
-      if (c >= 0xd800 && c <= 0xdfff) {
-        // Only reachable with string input: a lone surrogate is not valid UTF-8.
-        const next = t.charCodeAt(this.#pos + 1);
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          this.#pos += 2;
-          continue;
-        }
-        this.#fail("lone surrogate in string (not valid UTF-8)");
-      }
-      if (c !== 0x5c) {
-        this.#pos++;
-        continue;
-      }
-      out += t.slice(runStart, this.#pos);
-      const escPos = this.#pos;
-      const e = t[this.#pos + 1];
-      this.#pos += 2;
-      switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case "\\":
-          out += "\\";
-          break;
-        case "/":
-          out += "/";
-          break;
-        case "b":
-          out += "\b";
-          break;
-        case "f":
-          out += "\f";
-          break;
-        case "n":
-          out += "\n";
-          break;
-        case "r":
-          out += "\r";
-          break;
-        case "t":
-          out += "\t";
-          break;
-        case "u": {
-          const unit = this.#hex4(escPos);
-          if (unit >= 0xdc00 && unit <= 0xdfff) this.#fail("lone trailing surrogate in hex escape", escPos);
-          if (unit >= 0xd800 && unit <= 0xdbff) {
-            if (t[this.#pos] !== "\\" || t[this.#pos + 1] !== "u") this.#fail("lone leading surrogate in hex escape", escPos);
-            this.#pos += 2;
-            const low = this.#hex4(this.#pos - 2);
-            if (low < 0xdc00 || low > 0xdfff) this.#fail("lone leading surrogate in hex escape", escPos);
-            out += String.fromCharCode(unit, low);
-          } else {
-            out += String.fromCharCode(unit);
-          }
-          break;
-        }
-        default:
-          this.#fail(e === undefined ? "EOF while parsing a string" : "invalid escape", escPos);
-      }
-      runStart = this.#pos;
-    }
-  }
-
-  #hex4(escPos: number): number {
-    const digits = this.text.slice(this.#pos, this.#pos + 4);
-    if (!/^[0-9A-Fa-f]{4}$/.test(digits)) this.#fail("invalid \\u escape (expected 4 hex digits)", escPos);
-    this.#pos += 4;
-    return parseInt(digits, 16);
+    const { value, end } = scanString(this.text, this.#pos, this.#failAt);
+    this.#pos = end;
+    return value;
   }
 
   #number(): string {
-    const m = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-    m.lastIndex = this.#pos;
-    const found = m.exec(this.text);
-    if (!found) this.#fail("invalid number");
-    const end = this.#pos + found[0].length;
-    // "01", "1.", "1e", "-": a digit, dot or exponent right after the match means a malformed number.
-    const after = this.text[end];
-    if (after !== undefined && /[0-9.eE+-]/.test(after)) this.#fail("invalid number", end);
-    if (!Number.isFinite(Number(found[0]))) this.#fail("number out of range");
-    this.#pos = end;
-    return found[0];
+    const text = scanNumber(this.text, this.#pos, this.#failAt);
+    this.#pos += text.length;
+    return text;
   }
 }
