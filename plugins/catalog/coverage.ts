@@ -105,10 +105,13 @@ export class FileDigester {
 
   update(chunk: Uint8Array): void {
     if (this.result) return this.feed(chunk);
+    const needed = Math.min(HEAD_BYTES, this.size);
+    // The headers in the first chunk (the media feed's chunks are up to 4 MiB): used as it is.
+    if (this.headLength === 0 && chunk.byteLength >= needed) return this.start(chunk);
     // A copy: callers may hand every chunk in one reused buffer (FileContents.forEachChunk).
     this.head.push(Buffer.from(chunk));
     this.headLength += chunk.byteLength;
-    if (this.headLength >= Math.min(HEAD_BYTES, this.size)) this.start();
+    if (this.headLength >= needed) this.start();
   }
 
   digest(): FileDigest {
@@ -117,8 +120,9 @@ export class FileDigester {
     return { ...this.result!, digests };
   }
 
-  private start(): void {
-    const head = Buffer.concat(this.head, this.headLength);
+  /** Judge the layout from the file's start (`first`, or the copies kept so far) and hash it. */
+  private start(first?: Uint8Array): void {
+    const head = first ?? Buffer.concat(this.head, this.headLength);
     this.head = [];
     const layout = isPeName(this.name) ? peLayout(head, this.size) : undefined;
     if (layout && isPeLayout(layout)) {
