@@ -44,8 +44,6 @@ export interface Run {
   digestOf(file: Vinyl, group: string, algs: readonly DigestAlgorithm[]): Promise<FileDigest | null>;
   /** Start hashing a file for `algs` now (digestOf gets the result later). */
   ask(file: Vinyl, algs: readonly DigestAlgorithm[]): void;
-  /** Files asked for so far. */
-  asked: Set<Vinyl>;
   intake: CatalogIntake;
   /** Catalogs whose signature was judged (one catalog may serve several INFs). */
   signatureChecked: Set<string>;

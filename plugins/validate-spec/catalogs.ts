@@ -18,7 +18,7 @@ import { asciiLower, compareCodePoints, packagePath } from "../shared/paths.js";
 import type { SharedReads } from "../shared/shared-reads.js";
 import type { ProblemReport, RuleReport } from "../shared/report.js";
 import { fileDigest, Limiter, type DigestRun } from "./catalog-digests.js";
-import { askDigests, digestsAsked } from "./catalog-asks.js";
+import { askDigests } from "./catalog-asks.js";
 import { CatalogIntake, type CheckCache } from "./catalog-intake.js";
 import { digestAlgorithms, type CatalogSummary, type DriverDir, type Run } from "./catalog-run.js";
 import { checkSignature } from "./catalog-signature.js";
@@ -81,24 +81,17 @@ export async function checkCatalogs(
       unhashed.add(filePath);
       return null;
     },
-    ask: (file, algs) => {
-      run.asked.add(file);
-      void fileDigest(file, run.pathOf(file), algs, digests);
-    },
-    asked: new Set(),
+    ask: (file, algs) => void fileDigest(file, run.pathOf(file), algs, digests),
     intake,
     signatureChecked: new Set(),
   };
 
   const dirs = driverDirs(spec, files, infTexts, run.pathOf);
   const order = [...dirs.keys()].sort(compareCodePoints);
-  // Following a later stage's reads (a build): say now, before it reads anything, which files may
-  // be followed; ask for their digests as each driver's catalog is parsed.
+  // Following a later stage's reads (a build): each folder says now, before that stage reads
+  // anything, which files it may follow, and asks for their digests as its catalog is parsed.
   const sharedReads = options.sharedReads;
-  if (sharedReads) {
-    for (const key of order) sharedReads.expect(digestsAsked(dirs.get(key)!, infTexts, run).map((f) => f.contents as object));
-    for (const key of order) void askDigests(dirs.get(key)!, infTexts, run, sharedReads);
-  }
+  if (sharedReads) for (const key of order) void askDigests(dirs.get(key)!, infTexts, run, sharedReads);
 
   // Each file in certs/ must be X.509, whatever the policy.
   for (const cert of await intake.certificates(files)) {
